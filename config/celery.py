@@ -1,0 +1,11 @@
+"""Celery application: tasks load rows by id and call a service."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("labeling_system")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,7 @@
+"""Local development: DEBUG on, a throwaway secret if none is set."""
+
+from config.settings.base import *  # noqa: F401,F403
+from config.settings.base import env, env_bool
+
+SECRET_KEY = env("DJANGO_SECRET_KEY") or "insecure-local-development-key-do-not-use-in-production"
+DEBUG = env_bool("DJANGO_DEBUG", True)

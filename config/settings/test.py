@@ -1,0 +1,9 @@
+"""Test settings: PostgreSQL (never SQLite) and fast password hashing."""
+
+from config.settings.base import *  # noqa: F401,F403
+from config.settings.base import env
+
+SECRET_KEY = env("DJANGO_SECRET_KEY") or "test-only-secret-key"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["*"]  # tests only: live_server binds to an ephemeral host:port

@@ -1,0 +1,32 @@
+from labeling.models.assignments import Annotation, AnnotationSource, Assignment, AssignmentStatus
+from labeling.models.instructions import InstructionAcknowledgement, InstructionVersion
+from labeling.models.items import Item
+from labeling.models.project import (
+    AggregationMethod,
+    LabelType,
+    MeasurementLevel,
+    MembershipStatus,
+    Project,
+    ProjectMembership,
+    Role,
+)
+from labeling.models.resolution import Resolution, ResolutionKind
+
+__all__ = [
+    "AggregationMethod",
+    "Annotation",
+    "AnnotationSource",
+    "Assignment",
+    "AssignmentStatus",
+    "InstructionAcknowledgement",
+    "InstructionVersion",
+    "Item",
+    "LabelType",
+    "MeasurementLevel",
+    "MembershipStatus",
+    "Project",
+    "ProjectMembership",
+    "Resolution",
+    "ResolutionKind",
+    "Role",
+]

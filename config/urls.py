@@ -10,5 +10,10 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/feedback/", include("feedback.api.urls")),
+    path("api/datasets/", include("datasets.api.urls")),
+    path("api/raters/", include("raters.api.urls")),
     path("api/", include("labeling.api.urls")),
+    path("dashboard/", include("labeling.dashboard.urls")),
+    path("", include("raters.web.urls")),
 ]

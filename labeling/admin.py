@@ -1,50 +1,74 @@
+"""Django admin for every labeling model. Big tables use raw id widgets, not dropdowns of a million rows."""
+
 from django.contrib import admin
 
 from labeling import models
+
+
+class MembershipInline(admin.TabularInline):
+    model = models.ProjectMembership
+    extra = 0
+    raw_id_fields = ("user",)
+    fields = ("user", "role", "status", "is_qualified", "pause_reason")
 
 
 @admin.register(models.Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ("name", "label_type", "overlap", "aggregation_method", "is_active", "created_at")
     search_fields = ("name",)
+    inlines = [MembershipInline]
 
 
 @admin.register(models.ProjectMembership)
 class ProjectMembershipAdmin(admin.ModelAdmin):
     list_display = ("project", "user", "role", "status", "is_qualified")
     list_filter = ("role", "status", "is_qualified")
+    raw_id_fields = ("user",)
+    search_fields = ("user__username", "project__name")
 
 
 @admin.register(models.InstructionVersion)
 class InstructionVersionAdmin(admin.ModelAdmin):
-    list_display = ("project", "version", "created_at", "created_by")
+    list_display = ("project", "version", "change_note", "created_at", "created_by")
+    list_filter = ("project",)
 
-    def has_change_permission(self, request, obj=None) -> bool:  # versions are immutable
+    def has_change_permission(self, request, obj=None) -> bool:  # versions are immutable: publish a new one
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # annotations point at them
         return False
 
 
 @admin.register(models.InstructionAcknowledgement)
 class InstructionAcknowledgementAdmin(admin.ModelAdmin):
     list_display = ("instruction_version", "user", "acknowledged_at")
+    raw_id_fields = ("user", "instruction_version")
 
 
 @admin.register(models.Item)
 class ItemAdmin(admin.ModelAdmin):
     list_display = ("id", "project", "external_id", "priority", "is_gold", "slots_open", "annotation_count")
-    list_filter = ("is_gold", "project")
+    list_filter = ("is_gold", "is_exam", "is_practice", "project")
     search_fields = ("external_id",)
+    raw_id_fields = ("project",)
+    readonly_fields = ("content_hash", "slots_open", "annotation_count")
+    show_full_result_count = False
 
 
 @admin.register(models.Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ("id", "project", "item", "rater", "status", "expires_at")
     list_filter = ("status",)
+    raw_id_fields = ("project", "item", "rater", "instruction_version")
+    show_full_result_count = False
 
 
 @admin.register(models.Annotation)
 class AnnotationAdmin(admin.ModelAdmin):
     list_display = ("id", "project", "item", "rater", "value", "source", "created_at")
     list_filter = ("source",)
+    raw_id_fields = ("project", "item", "rater", "assignment", "instruction_version")
+    show_full_result_count = False
 
 
 @admin.register(models.Resolution)
@@ -61,3 +85,17 @@ class ResolutionAdmin(admin.ModelAdmin):
         "is_current",
     )
     list_filter = ("kind", "method", "needs_adjudication", "is_current")
+    raw_id_fields = ("project", "item", "decided_by", "supersedes")
+    show_full_result_count = False
+
+
+@admin.register(models.AggregationFit)
+class AggregationFitAdmin(admin.ModelAdmin):
+    list_display = ("project", "method", "annotation_count", "item_count", "fitted_at")
+
+
+@admin.register(models.RaterReliability)
+class RaterReliabilityAdmin(admin.ModelAdmin):
+    list_display = ("project", "rater", "method", "reliability", "annotation_count", "fitted_at")
+    list_filter = ("method",)
+    raw_id_fields = ("project", "rater")

@@ -20,3 +20,32 @@ def resolve_item(item_id: int) -> None:
     item = Item.objects.select_related("project").filter(pk=item_id).first()
     if item is not None:
         item_resolve(item=item)
+
+
+@shared_task
+def resolve_project(project_id: int, method: str | None = None) -> dict | None:
+    """Refit the project's rater reliabilities on all its items and re-resolve (set-based)."""
+    from labeling.models import Project
+    from labeling.services.resolution import project_resolve
+
+    project = Project.objects.filter(pk=project_id).first()
+    return None if project is None else project_resolve(project=project, method=method).as_dict()
+
+
+@shared_task
+def refit_reliability_projects() -> int:
+    """Periodic refit for active projects that resolve with rater reliability (weighted, Dawid-Skene)."""
+    from labeling.models import AggregationMethod, Project
+
+    ids = list(
+        Project.objects.filter(
+            is_active=True,
+            aggregation_method__in=[AggregationMethod.WEIGHTED, AggregationMethod.DAWID_SKENE],
+            annotations__isnull=False,
+        )
+        .distinct()
+        .values_list("id", flat=True)
+    )
+    for project_id in ids:
+        resolve_project.delay(project_id)
+    return len(ids)

@@ -154,6 +154,54 @@ KAFKA = {
     "CLIENT_ID": env("KAFKA_CLIENT_ID", "labeling"),
 }
 
+# Direct labeling (feedback/, ingestion/): topics, consumer registry, privacy. See docs/feedback-messages.md.
+FEEDBACK = {
+    "REQUESTS_TOPIC": env("FEEDBACK_REQUESTS_TOPIC", "inference-requests"),
+    "FEEDBACK_TOPIC": env("FEEDBACK_EVENTS_TOPIC", "feedback-events"),
+    "DEAD_LETTER_TOPIC": env("FEEDBACK_DEAD_LETTER_TOPIC", "feedback-dead-letter"),
+    "MAX_MESSAGE_BYTES": int(env("FEEDBACK_MAX_MESSAGE_BYTES", str(256 * 1024))),
+    # Privacy: dotted paths into `features`, applied before anything is stored.
+    "FEATURE_PATHS_DROP": env_list("FEEDBACK_FEATURE_PATHS_DROP", "email,user.email,user.phone"),
+    "FEATURE_PATHS_HASH": env_list("FEEDBACK_FEATURE_PATHS_HASH", "ip,user.ip"),
+    "HASH_SALT": env("FEEDBACK_HASH_SALT", "change-me-feature-salt"),
+    "OPT_OUT_USER_IDS": env_list("FEEDBACK_OPT_OUT_USER_IDS", ""),
+}
+
+# One entry per consumer; `python manage.py run_consumer NAME` starts it (ingestion/registry.py).
+KAFKA_CONSUMERS = {
+    "feedback-join": {
+        "topics": [FEEDBACK["REQUESTS_TOPIC"], FEEDBACK["FEEDBACK_TOPIC"]],
+        "group": env("FEEDBACK_CONSUMER_GROUP", "feedback-join"),
+        "handler": "ingestion.handlers.feedback_join.handle_batch",
+        "prepare": "ingestion.handlers.feedback_join.prepare_batch",
+        "dead_letter_topic": FEEDBACK["DEAD_LETTER_TOPIC"],
+        "max_batch": int(env("FEEDBACK_CONSUMER_MAX_BATCH", "2000")),
+        "session_timeout_ms": int(env("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS", "10000")),
+        "heartbeat_interval_ms": int(env("FEEDBACK_CONSUMER_HEARTBEAT_MS", "1000")),
+        "fetch_max_wait_ms": int(env("FEEDBACK_CONSUMER_FETCH_MAX_WAIT_MS", "100")),
+    },
+}
+CELERY_BEAT_SCHEDULE["feedback-close-windows"] = {
+    "task": "feedback.tasks.close_due_windows",
+    "schedule": timedelta(seconds=int(env("FEEDBACK_CLOSE_EVERY_SECONDS", "30"))),
+}
+# Refit rater reliability (weighted vote, Dawid-Skene) on whole projects; item_resolve uses the stored fit.
+CELERY_BEAT_SCHEDULE["refit-rater-reliability"] = {
+    "task": "labeling.tasks.refit_reliability_projects",
+    "schedule": timedelta(seconds=int(env("RELIABILITY_REFIT_EVERY_SECONDS", "3600"))),
+}
+# Staff dashboard: heavy figures precomputed into the cache (labeling/dashboard/tasks.py, not an app's tasks.py).
+CELERY_IMPORTS = ["labeling.dashboard.tasks"]
+CELERY_BEAT_SCHEDULE["dashboard-precompute"] = {
+    "task": "labeling.dashboard.tasks.dashboard_precompute",
+    "schedule": timedelta(seconds=int(env("DASHBOARD_PRECOMPUTE_EVERY_SECONDS", "300"))),
+}
+CELERY_BEAT_SCHEDULE["dashboard-health"] = {
+    "task": "labeling.dashboard.tasks.dashboard_precompute",
+    "schedule": timedelta(seconds=int(env("DASHBOARD_HEALTH_EVERY_SECONDS", "30"))),
+    "kwargs": {"sections": ["health"]},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

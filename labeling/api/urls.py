@@ -1,5 +1,30 @@
 from django.urls import include, path
 
+from labeling.api.annotations import AnnotationListApi
+from labeling.api.assignments import AssignmentSkipApi, AssignmentSubmitApi, TaskNextApi
+from labeling.api.auth import TokenObtainApi
+from labeling.api.instructions import InstructionAcknowledgeApi, InstructionCurrentApi, InstructionListPublishApi
+from labeling.api.items import ItemListImportApi
+from labeling.api.projects import MembershipListAddApi, ProjectDetailApi, ProjectListCreateApi
+
 urlpatterns: list = [
+    path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("projects/", ProjectListCreateApi.as_view(), name="project-list"),
+    path("projects/<int:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
+    path("projects/<int:project_id>/members/", MembershipListAddApi.as_view(), name="project-members"),
+    path("projects/<int:project_id>/instructions/", InstructionListPublishApi.as_view(), name="instructions"),
+    path(
+        "projects/<int:project_id>/instructions/current/", InstructionCurrentApi.as_view(), name="instructions-current"
+    ),
+    path(
+        "projects/<int:project_id>/instructions/acknowledge/",
+        InstructionAcknowledgeApi.as_view(),
+        name="instructions-acknowledge",
+    ),
+    path("projects/<int:project_id>/items/", ItemListImportApi.as_view(), name="items"),
+    path("projects/<int:project_id>/tasks/next/", TaskNextApi.as_view(), name="task-next"),
+    path("assignments/<int:assignment_id>/submit/", AssignmentSubmitApi.as_view(), name="assignment-submit"),
+    path("assignments/<int:assignment_id>/skip/", AssignmentSkipApi.as_view(), name="assignment-skip"),
+    path("annotations/", AnnotationListApi.as_view(), name="annotation-list"),
     path("", include("labeling.api.agreement_urls")),
 ]

@@ -1,3 +1,4 @@
+from labeling.models.agreement import AggregationFit, RaterReliability
 from labeling.models.assignments import Annotation, AnnotationSource, Assignment, AssignmentStatus
 from labeling.models.instructions import InstructionAcknowledgement, InstructionVersion
 from labeling.models.items import Item
@@ -13,6 +14,7 @@ from labeling.models.project import (
 from labeling.models.resolution import Resolution, ResolutionKind
 
 __all__ = [
+    "AggregationFit",
     "AggregationMethod",
     "Annotation",
     "AnnotationSource",
@@ -26,6 +28,7 @@ __all__ = [
     "MembershipStatus",
     "Project",
     "ProjectMembership",
+    "RaterReliability",
     "Resolution",
     "ResolutionKind",
     "Role",

@@ -1,1 +1,36 @@
-urlpatterns: list = []
+from django.urls import path
+
+from raters.api import me, onboarding, signup, staff
+
+urlpatterns = [
+    path("campaigns/", staff.CampaignListCreateApi.as_view(), name="raters-campaigns"),
+    path("campaigns/<slug:slug>/signup/", signup.CampaignSignUpApi.as_view(), name="raters-signup"),
+    path("campaigns/<slug:slug>/invites/", staff.InviteCreateApi.as_view(), name="raters-invites"),
+    path("applications/", staff.ApplicationListApi.as_view(), name="raters-applications"),
+    path(
+        "applications/<int:application_id>/approve/",
+        staff.ApplicationApproveApi.as_view(),
+        name="raters-application-approve",
+    ),
+    path(
+        "applications/<int:application_id>/reject/",
+        staff.ApplicationRejectApi.as_view(),
+        name="raters-application-reject",
+    ),
+    path("me/", me.MyStatsApi.as_view(), name="raters-me"),
+    path("me/earnings/", me.MyEarningsApi.as_view(), name="raters-my-earnings"),
+    path("me/attributes/", me.MyAttributesApi.as_view(), name="raters-my-attributes"),
+    path("me/projects/<int:project_id>/", me.MyProjectStatusApi.as_view(), name="raters-my-project"),
+    path("projects/<int:project_id>/exam/", onboarding.ExamApi.as_view(), name="raters-exam"),
+    path("projects/<int:project_id>/practice/", onboarding.PracticeApi.as_view(), name="raters-practice"),
+    path("projects/<int:project_id>/quality/", staff.ProjectQualityApi.as_view(), name="raters-quality"),
+    path("projects/<int:project_id>/budget/", staff.ProjectBudgetApi.as_view(), name="raters-budget"),
+    path("projects/<int:project_id>/earnings/adjust/", staff.EarningsAdjustApi.as_view(), name="raters-adjust"),
+    path("projects/<int:project_id>/diversity/", staff.DiversityApi.as_view(), name="raters-diversity"),
+    path("projects/<int:project_id>/raters/<int:user_id>/pause/", staff.RaterPauseApi.as_view(), name="raters-pause"),
+    path(
+        "projects/<int:project_id>/raters/<int:user_id>/reinstate/",
+        staff.RaterReinstateApi.as_view(),
+        name="raters-reinstate",
+    ),
+]

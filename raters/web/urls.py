@@ -1,1 +1,27 @@
-urlpatterns: list = []
+from django.urls import path
+
+from raters.web.views import labeling, onboarding, projects, signup, staff, stats
+
+app_name = "raters"
+
+urlpatterns = [
+    path("", projects.home, name="home"),
+    path("join/<slug:slug>/", signup.campaign_signup, name="signup"),
+    path("projects/<int:project_id>/", projects.project_start, name="project_start"),
+    path("projects/<int:project_id>/exam/", onboarding.exam, name="exam"),
+    path("projects/<int:project_id>/instructions/", onboarding.instructions, name="instructions"),
+    path("projects/<int:project_id>/practice/", onboarding.practice, name="practice"),
+    path("projects/<int:project_id>/label/", labeling.label, name="label"),
+    path("projects/<int:project_id>/label/skip/", labeling.skip, name="skip"),
+    path("me/stats/", stats.my_stats, name="stats"),
+    path("me/attributes/", stats.my_attributes, name="attributes"),
+    path("staff/applications/", staff.applications, name="staff_applications"),
+    path(
+        "staff/applications/<int:application_id>/<str:decision>/",
+        staff.application_decide,
+        name="staff_application_decide",
+    ),
+    path("staff/projects/<int:project_id>/raters/", staff.project_quality, name="staff_quality"),
+    path("staff/projects/<int:project_id>/raters/<int:user_id>/reinstate/", staff.reinstate, name="staff_reinstate"),
+    path("staff/projects/<int:project_id>/diversity/", staff.diversity, name="staff_diversity"),
+]

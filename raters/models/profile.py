@@ -1,4 +1,4 @@
-"""Rater accounts. Self-reported attributes live apart from the account (see the rater lifecycle)."""
+"""Rater accounts. Self-reported attributes live apart, in raters.models.attributes."""
 
 from __future__ import annotations
 

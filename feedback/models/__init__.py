@@ -1,0 +1,8 @@
+"""Direct labeling: label rules, logged requests, feedback events, direct labels and counters."""
+
+from feedback.models.counters import FeedbackCounter
+from feedback.models.labels import DirectLabel
+from feedback.models.requests import FeedbackEvent, InferenceRequest
+from feedback.models.rules import LabelRule
+
+__all__ = ["DirectLabel", "FeedbackCounter", "FeedbackEvent", "InferenceRequest", "LabelRule"]

@@ -1,0 +1,109 @@
+"""The feedback-join handler: decode and validate both topics, apply privacy, call the join service.
+
+Thin on purpose: the join rules live in feedback.services.join; this only turns bytes into rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import orjson
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from feedback.services.counters import counters_add
+from feedback.services.join import EventRow, RequestRow, feedback_batch_join
+from ingestion.dead_letters import dead_letters_record
+from ingestion.messages import InvalidMessage, feedback_decode, request_decode
+from ingestion.privacy import features_apply_privacy, privacy_policy
+from ingestion.records import BatchResult, DeadLetterRecord, Record
+
+
+def sample_key(request_id: str) -> float:
+    """A deterministic [0, 1) number per request, so negative downsampling is the same on every replay."""
+    return int.from_bytes(hashlib.blake2b(request_id.encode(), digest_size=8).digest(), "big") / 2**64
+
+
+def _dumps(value: object) -> str:
+    text = orjson.dumps(value).decode()
+    if "\\u0000" in text:  # jsonb cannot hold NUL
+        raise InvalidMessage("schema", "JSON value contains a NUL character")
+    return text
+
+
+def records_decode(records: list[Record]) -> tuple[list[RequestRow], list[EventRow], list[DeadLetterRecord]]:
+    conf = settings.FEEDBACK
+    requests_topic, feedback_topic = conf["REQUESTS_TOPIC"], conf["FEEDBACK_TOPIC"]
+    max_bytes = conf["MAX_MESSAGE_BYTES"]
+    policy = privacy_policy()
+    requests: list[RequestRow] = []
+    events: list[EventRow] = []
+    dead: list[DeadLetterRecord] = []
+    for record in records:
+        try:
+            if record.topic == requests_topic:
+                message = request_decode(record.value, max_bytes=max_bytes)
+                if policy.is_opted_out(message.user_id):
+                    requests.append(RequestRow(request_id=message.request_id, state="suppressed"))
+                    continue
+                requests.append(
+                    RequestRow(
+                        request_id=message.request_id,
+                        state="request",
+                        model=message.model,
+                        model_version=message.model_version,
+                        served_at=message.served_at,
+                        features_json=_dumps(features_apply_privacy(message.features, policy=policy)),
+                        prediction_json=_dumps(message.prediction),
+                        user_id=message.user_id,
+                        item_id=message.item_id,
+                        context_json=None if message.context is None else _dumps(message.context),
+                        sample_key=sample_key(message.request_id),
+                    )
+                )
+            elif record.topic == feedback_topic:
+                event = feedback_decode(record.value, max_bytes=max_bytes)
+                events.append(
+                    EventRow(
+                        event_id=event.event_id,
+                        request_id=event.request_id,
+                        type=event.type,
+                        occurred_at=event.occurred_at,
+                        value=event.value,
+                    )
+                )
+            else:
+                raise InvalidMessage("unknown_topic", record.topic)
+        except InvalidMessage as exc:
+            dead.append(DeadLetterRecord(record=record, reason=exc.reason, detail=exc.detail))
+    return requests, events, dead
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch decoded and validated, ready for the database (built on the runner's polling thread)."""
+
+    requests: list[RequestRow]
+    events: list[EventRow]
+    dead: list[DeadLetterRecord]
+
+
+def prepare_batch(records: list[Record]) -> PreparedBatch:
+    """CPU-only half of the handler: the runner runs it while the previous batch is being written."""
+    return PreparedBatch(*records_decode(records))
+
+
+def handle_batch(records: list[Record], *, consumer: str, prepared: PreparedBatch | None = None) -> BatchResult:
+    """Runs inside the runner's transaction; the runner commits offsets after it commits."""
+    now = timezone.now()
+    batch = prepared if prepared is not None else prepare_batch(records)
+    with transaction.atomic():
+        outcome = feedback_batch_join(requests=batch.requests, events=batch.events, now=now)
+        dead_letters_record(consumer=consumer, dead_letters=batch.dead, now=now)
+        if batch.dead:
+            counters_add(values={"dead_letters": len(batch.dead)}, now=now)
+    stats = outcome.counters()
+    stats["dead_letters"] = len(batch.dead)
+    return BatchResult(dead_letters=batch.dead, stats=stats)

@@ -1,0 +1,67 @@
+"""Privacy at ingestion: configured feature paths are dropped or hashed, opted-out users are not kept."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class PrivacyPolicy:
+    drop_paths: tuple[tuple[str, ...], ...]
+    hash_paths: tuple[tuple[str, ...], ...]
+    salt: bytes
+    opt_out_user_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def is_opted_out(self, user_id: str | None) -> bool:
+        return user_id is not None and user_id in self.opt_out_user_ids
+
+
+@lru_cache(maxsize=1)
+def privacy_policy() -> PrivacyPolicy:
+    conf = settings.FEEDBACK
+    return PrivacyPolicy(
+        drop_paths=tuple(tuple(p.split(".")) for p in conf.get("FEATURE_PATHS_DROP", [])),
+        hash_paths=tuple(tuple(p.split(".")) for p in conf.get("FEATURE_PATHS_HASH", [])),
+        salt=str(conf.get("HASH_SALT", "")).encode(),
+        opt_out_user_ids=frozenset(conf.get("OPT_OUT_USER_IDS", [])),
+    )
+
+
+def value_hash(value: Any, *, salt: bytes) -> str:
+    """Keyed hash, so equal values stay joinable as features but cannot be looked up without the salt."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return "h:" + hmac.new(salt, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _apply(features: dict, path: tuple[str, ...], action: str, salt: bytes) -> dict:
+    """Return `features` with `path` dropped/hashed, copying only the dicts on the path (input untouched)."""
+    head = path[0]
+    if head not in features:
+        return features
+    out = dict(features)
+    if len(path) == 1:
+        if action == "drop":
+            del out[head]
+        else:
+            out[head] = value_hash(out[head], salt=salt)
+        return out
+    child = out[head]
+    if isinstance(child, dict):
+        out[head] = _apply(child, path[1:], action, salt)
+    return out
+
+
+def features_apply_privacy(features: dict, *, policy: PrivacyPolicy | None = None) -> dict:
+    policy = policy or privacy_policy()
+    for path in policy.drop_paths:
+        features = _apply(features, path, "drop", policy.salt)
+    for path in policy.hash_paths:
+        features = _apply(features, path, "hash", policy.salt)
+    return features

@@ -1,0 +1,73 @@
+"""The consumer registry: each consumer is declared once in settings.KAFKA_CONSUMERS and started by
+`python manage.py run_consumer NAME`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+DEFAULTS: dict[str, Any] = {
+    "max_batch": 2000,
+    "session_timeout_ms": 10000,
+    "heartbeat_interval_ms": 1000,
+    "fetch_max_wait_ms": 100,
+    "max_poll_interval_ms": 300000,
+    "dead_letter_topic": None,
+    "prepare": None,
+}
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    name: str
+    topics: tuple[str, ...]
+    group: str
+    handler_path: str
+    prepare_path: str | None
+    dead_letter_topic: str | None
+    max_batch: int
+    session_timeout_ms: int
+    heartbeat_interval_ms: int
+    fetch_max_wait_ms: int
+    max_poll_interval_ms: int
+
+    @property
+    def handler(self) -> Callable:
+        return import_string(self.handler_path)
+
+    @property
+    def prepare(self) -> Callable | None:
+        """Optional CPU-only first half of the handler, run on the polling thread (handler gets prepared=)."""
+        return import_string(self.prepare_path) if self.prepare_path else None
+
+
+def consumer_names() -> list[str]:
+    return sorted(getattr(settings, "KAFKA_CONSUMERS", {}))
+
+
+def consumer_get(name: str) -> ConsumerSpec:
+    consumers = getattr(settings, "KAFKA_CONSUMERS", {})
+    if name not in consumers:
+        raise ImproperlyConfigured(f"No consumer {name!r} in KAFKA_CONSUMERS; known: {', '.join(consumer_names())}")
+    conf = {**DEFAULTS, **consumers[name]}
+    for key in ("topics", "group", "handler"):
+        if not conf.get(key):
+            raise ImproperlyConfigured(f"KAFKA_CONSUMERS[{name!r}] needs {key!r}")
+    return ConsumerSpec(
+        name=name,
+        topics=tuple(conf["topics"]),
+        group=conf["group"],
+        handler_path=conf["handler"],
+        prepare_path=conf["prepare"],
+        dead_letter_topic=conf["dead_letter_topic"],
+        max_batch=int(conf["max_batch"]),
+        session_timeout_ms=int(conf["session_timeout_ms"]),
+        heartbeat_interval_ms=int(conf["heartbeat_interval_ms"]),
+        fetch_max_wait_ms=int(conf["fetch_max_wait_ms"]),
+        max_poll_interval_ms=int(conf["max_poll_interval_ms"]),
+    )

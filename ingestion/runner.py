@@ -1,0 +1,244 @@
+"""The consume loop: poll a batch, run the handler in one DB transaction (with the offsets table),
+send dead letters, then commit the Kafka offsets. Never auto-commit: a crash anywhere replays the batch,
+and the handler's upserts make the replay a no-op (docs/adr/0003-offsets-after-commit.md)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    close_old_connections,
+    connections,
+    reset_queries,
+    transaction,
+)
+from django.utils import timezone
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
+
+from ingestion.dead_letters import dead_letter_headers, dead_letters_record
+from ingestion.offsets import consumer_offsets_record
+from ingestion.records import BatchResult, DeadLetterRecord, Record
+from ingestion.registry import ConsumerSpec
+
+logger = logging.getLogger(__name__)
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        spec: ConsumerSpec,
+        *,
+        bootstrap_servers: list[str] | str | None = None,
+        on_batch: Callable[[BatchResult, int], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.bootstrap_servers = bootstrap_servers or settings.KAFKA["BOOTSTRAP_SERVERS"]
+        self.stopping = False
+        self.on_batch = on_batch
+        self.handler = spec.handler
+        self.prepare = spec.prepare
+        self._consumer: KafkaConsumer | None = None
+        self._producer: KafkaProducer | None = None
+        self.totals: dict[str, int] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def stop(self, *_: object) -> None:
+        """SIGTERM/SIGINT: finish the batch in hand, commit, exit."""
+        self.stopping = True
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def _make_consumer(self) -> KafkaConsumer:
+        client_id = f"{settings.KAFKA.get('CLIENT_ID', 'labeling')}-{self.spec.name}"
+        return KafkaConsumer(
+            *self.spec.topics,
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=client_id,
+            group_id=self.spec.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.spec.max_batch,
+            fetch_max_wait_ms=self.spec.fetch_max_wait_ms,
+            session_timeout_ms=self.spec.session_timeout_ms,
+            heartbeat_interval_ms=self.spec.heartbeat_interval_ms,
+            max_poll_interval_ms=self.spec.max_poll_interval_ms,
+            reconnect_backoff_max_ms=2000,
+            fetch_max_bytes=8 * 1024 * 1024,
+        )
+
+    @property
+    def producer(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap_servers, linger_ms=5)
+        return self._producer
+
+    # -- one batch -------------------------------------------------------------------------------
+    def process(self, records: list[Record], prepared: object | None = None) -> BatchResult:
+        """Handler + offsets table in one transaction; retried on DB errors (the batch is idempotent)."""
+        positions: dict[tuple[str, int], tuple[int, int | None]] = {}
+        for record in records:
+            key = (record.topic, record.partition)
+            if key not in positions or positions[key][0] <= record.offset:
+                positions[key] = (record.offset + 1, self._highwater(record.topic, record.partition))
+        delay = 0.2
+        while True:
+            try:
+                with transaction.atomic():
+                    if prepared is None:
+                        result = self.handler(records, consumer=self.spec.name)
+                    else:
+                        result = self.handler(records, consumer=self.spec.name, prepared=prepared)
+                    consumer_offsets_record(group=self.spec.group, positions=positions, now=timezone.now())
+                return result
+            except (DataError, IntegrityError) as exc:
+                # Not transient: some record the validators let through cannot be stored. Never stall the
+                # partition on it: store the batch record by record and dead-letter the ones that fail.
+                logger.warning("batch of %d rejected by the database (%s); splitting it", len(records), exc)
+                return self._process_one_by_one(records, positions)
+            except DatabaseError as exc:
+                # Deadlock, lost connection, restart: nothing was committed; try the same batch again.
+                logger.warning("batch of %d failed (%s); retrying in %.1fs", len(records), exc, delay)
+                close_old_connections()
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                if self.stopping and delay >= 5.0:
+                    raise
+
+    def _process_one_by_one(
+        self, records: list[Record], positions: dict[tuple[str, int], tuple[int, int | None]]
+    ) -> BatchResult:
+        combined = BatchResult()
+        for record in records:
+            try:
+                with transaction.atomic():
+                    result = self.handler([record], consumer=self.spec.name)
+            except (DataError, IntegrityError) as exc:
+                dead = DeadLetterRecord(record=record, reason="unstorable", detail=str(exc)[:1000])
+                with transaction.atomic():
+                    dead_letters_record(consumer=self.spec.name, dead_letters=[dead], now=timezone.now())
+                result = BatchResult(dead_letters=[dead], stats={"dead_letters": 1})
+            combined.dead_letters.extend(result.dead_letters)
+            for name, value in result.stats.items():
+                combined.stats[name] = combined.stats.get(name, 0) + value
+        with transaction.atomic():
+            consumer_offsets_record(group=self.spec.group, positions=positions, now=timezone.now())
+        return combined
+
+    def _highwater(self, topic: str, partition: int) -> int | None:
+        if self._consumer is None:
+            return None
+        return self._consumer.highwater(TopicPartition(topic, partition))
+
+    def send_dead_letters(self, result: BatchResult) -> None:
+        if not result.dead_letters or not self.spec.dead_letter_topic:
+            return
+        for dead in result.dead_letters:
+            self.producer.send(
+                self.spec.dead_letter_topic,
+                value=dead.record.value or b"",
+                key=dead.record.key,
+                headers=dead_letter_headers(dead),
+            )
+        self.producer.flush(timeout=30)
+
+    def commit(self, records: list[Record]) -> None:
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            if tp not in offsets or offsets[tp].offset <= record.offset:
+                offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+        try:
+            self._consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # The group rebalanced: the new owner replays these records, and the upserts absorb them.
+            logger.warning("offset commit failed after rebalance: %s", exc)
+        except KafkaError as exc:
+            logger.warning("offset commit failed (%s); records will be replayed", exc)
+
+    # -- the loop --------------------------------------------------------------------------------
+    def _finish(self, records: list[Record], result: BatchResult) -> None:
+        """After the batch's DB transaction committed: dead letters out, then the Kafka offsets."""
+        self.send_dead_letters(result)
+        self.commit(records)
+        for name, value in result.stats.items():
+            self.totals[name] = self.totals.get(name, 0) + value
+        if self.on_batch is not None:
+            self.on_batch(result, len(records))
+
+    def run(self, *, max_records: int | None = None, idle_exit_s: float | None = None) -> dict[str, int]:
+        """Consume until stopped (or `max_records` consumed, or `idle_exit_s` without a record).
+
+        Pipelined by one batch: while a worker thread writes batch N to PostgreSQL, this thread polls
+        batch N+1. Batch N's offsets are committed (on this thread; the consumer is not thread-safe) only
+        after its transaction committed, and before batch N+1 is handed over.
+        """
+        self._consumer = self._make_consumer()
+        consumed = 0
+        last_record_at = time.monotonic()
+        inflight: tuple[list[Record], Future] | None = None
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.spec.name}-db")
+        try:
+            while not self.stopping:
+                polled = self._consumer.poll(timeout_ms=10 if inflight else 500, max_records=self.spec.max_batch)
+                records = [
+                    Record(m.topic, m.partition, m.offset, m.value, m.timestamp, m.key)
+                    for messages in polled.values()
+                    for m in messages
+                ]
+                if inflight is not None and (records or inflight[1].done()):
+                    self._finish(inflight[0], inflight[1].result())
+                    inflight = None
+                if not records:
+                    if inflight is None and not self._consumer.assignment():  # still joining: not idle
+                        last_record_at = time.monotonic()
+                    elif (
+                        inflight is None and idle_exit_s is not None and time.monotonic() - last_record_at > idle_exit_s
+                    ):
+                        break
+                    continue
+                prepared = self.prepare(records) if self.prepare is not None else None
+                inflight = (records, executor.submit(self._process_in_thread, records, prepared))
+                consumed += len(records)
+                last_record_at = time.monotonic()
+                if max_records is not None and consumed >= max_records:
+                    break
+            if inflight is not None:  # SIGTERM or a limit: finish the batch in hand, commit, exit
+                self._finish(inflight[0], inflight[1].result())
+        finally:
+            executor.submit(connections.close_all).result()  # the worker thread's own DB connection
+            executor.shutdown(wait=True)
+            self.close()
+        self.totals["consumed"] = consumed
+        return self.totals
+
+    def _process_in_thread(self, records: list[Record], prepared: object | None) -> BatchResult:
+        try:
+            return self.process(records, prepared)
+        finally:
+            reset_queries()  # DEBUG=True keeps every query otherwise; memory must not grow with traffic
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.flush(timeout=10)
+            self._producer.close(timeout=10)
+            self._producer = None
+        if self._consumer is not None:
+            if not self._consumer.assignment():
+                # Still joining: leave no LeaveGroup behind. Tansu wedges a group whose member leaves in
+                # the middle of a join (docs/adr/0004-tansu-in-tests.md); the session timeout expires it.
+                coordinator = getattr(self._consumer, "_coordinator", None)
+                if coordinator is not None:
+                    coordinator.reset_generation()
+            self._consumer.close(autocommit=False)
+            self._consumer = None

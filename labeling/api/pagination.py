@@ -1,0 +1,10 @@
+"""Limit/offset pagination for APIViews that call a selector."""
+
+from __future__ import annotations
+
+from rest_framework.pagination import LimitOffsetPagination
+
+
+class DefaultPagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000

@@ -1,0 +1,33 @@
+"""Staff-only access: anonymous users go to the login page, signed-in non-staff users get 403.
+
+Also turns FiguresPending (a big project's figures are still being computed) into a waiting page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from labeling.dashboard.selectors.common import FiguresPending
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied("The dashboard is for staff only.")
+        try:
+            return view(request, *args, **kwargs)
+        except FiguresPending as pending:
+            context = {"active": pending.section, "project": pending.project, "section": pending.section}
+            return render(request, "dashboard/pending.html", context)
+
+    return wrapper

@@ -1,0 +1,65 @@
+"""Assemble the pool diversity page from the rater lifecycle's k-anonymous report."""
+
+from __future__ import annotations
+
+from labeling.dashboard.charts import bar_chart, fmt_percent
+from labeling.dashboard.charts.base import PALETTE
+from labeling.dashboard.selectors.common import section_snapshot
+from labeling.models import Project
+
+
+def _title(attribute: str) -> str:
+    return attribute.replace("_", " ").capitalize()
+
+
+def diversity_page(*, project: Project) -> dict:
+    data, freshness = section_snapshot(section="diversity", project=project)
+    report = data.get("report")
+    charts = []
+    if report:
+        for attribute in report["attributes"]:
+            groups = attribute["groups"]
+            labels = [g["value"] for g in groups]
+            values = [g["raters"] for g in groups]
+            colors = [PALETTE[0]] * len(groups)
+            if attribute.get("other_or_not_stated"):
+                labels.append("other / not stated")
+                values.append(attribute["other_or_not_stated"])
+                colors.append("#94a3b8")
+            charts.append(
+                {
+                    "title": f"{_title(attribute['attribute'])}: raters per group",
+                    "svg": bar_chart(
+                        title=f"{_title(attribute['attribute'])}: raters per group",
+                        labels=labels,
+                        values=values,
+                        colors=colors,
+                        y_label="raters",
+                    ),
+                    "suppressed": attribute.get("suppressed_groups", 0),
+                }
+            )
+            scored = [g for g in groups if g.get("agreement_with_consensus") is not None]
+            if scored:
+                charts.append(
+                    {
+                        "title": f"{_title(attribute['attribute'])}: agreement with consensus",
+                        "svg": bar_chart(
+                            title=f"{_title(attribute['attribute'])}: agreement with consensus",
+                            labels=[g["value"] for g in scored],
+                            values=[g["agreement_with_consensus"] for g in scored],
+                            y_format=fmt_percent,
+                            y_min=0,
+                            y_max=1,
+                            colors=[PALETTE[2]] * len(scored),
+                        ),
+                        "suppressed": 0,
+                    }
+                )
+    return {
+        "freshness": freshness,
+        "error": data.get("error"),
+        "report": report,
+        "k": (report or {}).get("k"),
+        "attribute_charts": charts,
+    }

@@ -1,0 +1,148 @@
+"""A project's annotations as numpy arrays, loaded with one COPY so a million rows take about a second.
+
+Values are coded against the project's value domain: categories in the project's order (so ordinal
+codes are ranks), or the sorted distinct numbers for interval and ratio projects.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from labeling.models import LabelType, Project
+
+NUMERIC_TYPES = (LabelType.INTERVAL, LabelType.RATIO)
+
+
+def normalize_value(value: Any) -> Any:
+    """One canonical form per label so 1, 1.0 and "1" of a numeric category compare equal."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return sorted(normalize_value(v) for v in value)
+    return value
+
+
+def value_key(value: Any) -> str:
+    """A hashable, JSON-stable key for a (normalized) label."""
+    return json.dumps(normalize_value(value), sort_keys=True)
+
+
+@dataclass
+class AnnotationFrame:
+    """Parallel arrays, one entry per annotation; `domain[code]` is the label of each code."""
+
+    item: np.ndarray
+    rater: np.ndarray
+    version: np.ndarray
+    code: np.ndarray
+    domain: list[Any]
+    numeric: np.ndarray | None  # float value of each domain entry, when every label is a number
+    label_type: str
+    values: np.ndarray | None = None  # float value of each annotation for numeric projects
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.item)
+
+    @property
+    def n_values(self) -> int:
+        return len(self.domain)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"item": self.item, "rater": self.rater, "code": self.code})
+
+
+def project_domain(*, project: Project, observed: list[Any]) -> list[Any]:
+    """Ordered value domain: the project's categories first, then any other observed value."""
+    if project.label_type in NUMERIC_TYPES:
+        return sorted({normalize_value(v) for v in observed if v is not None}, key=float)
+    domain = [normalize_value(c) for c in (project.categories or [])]
+    known = {value_key(v) for v in domain}
+    extra = sorted({value_key(v) for v in observed} - known)
+    return domain + [json.loads(k) for k in extra]
+
+
+def _copy_rows(sql: str) -> bytes:
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    return buffer.getvalue()
+
+
+def _excluded_items(project: Project) -> np.ndarray:
+    """Exam and practice items (few): filtered in numpy so the big COPY needs no join."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM labeling_item WHERE project_id = %s AND (is_exam OR is_practice)", [int(project.pk)]
+        )
+        return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+
+
+def annotation_frame(*, project: Project, item_ids: list[int] | None = None) -> AnnotationFrame:
+    """Every annotation of the project's regular and gold items (exam and practice items excluded)."""
+    where = f"project_id = {int(project.pk)}"
+    if item_ids is not None:
+        ids = ",".join(str(int(i)) for i in item_ids) or "NULL"
+        where += f" AND item_id IN ({ids})"
+    sql = (
+        "COPY (SELECT item_id, rater_id, COALESCE(instruction_version_id, -1), value::text "
+        f"FROM labeling_annotation WHERE {where}) TO STDOUT WITH (FORMAT csv)"
+    )
+    raw = _copy_rows(sql)
+    if raw:
+        df = pd.read_csv(
+            io.BytesIO(raw),
+            header=None,
+            names=["item", "rater", "version", "value"],
+            dtype={"item": np.int64, "rater": np.int64, "version": np.int64, "value": str},
+            keep_default_na=False,
+        )
+    else:
+        df = pd.DataFrame({"item": [], "rater": [], "version": [], "value": []})
+    del raw
+    excluded = _excluded_items(project)
+    if len(excluded):
+        df = df[~df["item"].isin(excluded)]
+    return frame_from_values(
+        project=project,
+        item=df["item"].to_numpy(np.int64),
+        rater=df["rater"].to_numpy(np.int64),
+        version=df["version"].to_numpy(np.int64),
+        json_values=df["value"].to_numpy(object),
+    )
+
+
+def frame_from_values(
+    *, project: Project, item: np.ndarray, rater: np.ndarray, version: np.ndarray, json_values: np.ndarray
+) -> AnnotationFrame:
+    """Code JSON texts against the project's domain; only distinct texts are decoded."""
+    inverse, texts = pd.factorize(json_values) if len(json_values) else ([], [])
+    decoded = [normalize_value(json.loads(t)) for t in texts]
+    domain = project_domain(project=project, observed=decoded)
+    position = {value_key(v): i for i, v in enumerate(domain)}
+    text_code = np.array([position[value_key(v)] for v in decoded], dtype=np.int64)
+    code = text_code[np.asarray(inverse, dtype=np.int64)] if len(json_values) else np.zeros(0, dtype=np.int64)
+    numeric = None
+    if domain and all(isinstance(v, int | float) and not isinstance(v, bool) for v in domain):
+        numeric = np.array([float(v) for v in domain])
+    values = numeric[code] if numeric is not None and project.label_type in NUMERIC_TYPES else None
+    return AnnotationFrame(
+        item=np.asarray(item, dtype=np.int64),
+        rater=np.asarray(rater, dtype=np.int64),
+        version=np.asarray(version, dtype=np.int64),
+        code=code,
+        domain=domain,
+        numeric=numeric,
+        label_type=project.label_type,
+        values=values,
+    )

@@ -1,0 +1,79 @@
+"""Adjudication: a staff member or project reviewer decides an item, with a written rationale.
+
+The decision is a new Resolution row (kind adjudication) that supersedes the current one; the old
+row stays, with is_current False, so the history shows both the crowd's result and the decision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from labeling.models import Item, Resolution, ResolutionKind
+from labeling.selectors.projects import user_can_review
+from labeling.services.label_schema import label_value_validate
+from labeling.services.resolution import project_lock
+
+MIN_RATIONALE = 10
+
+
+@transaction.atomic
+def resolution_adjudicate(
+    *,
+    reviewer: Any,
+    label: Any,
+    rationale: str,
+    resolution_id: int | None = None,
+    item: Item | None = None,
+) -> Resolution:
+    """Decide an item's label. Takes the project's advisory lock, then the current row's lock.
+
+    Pass the current resolution's id (refused with 409 if it is no longer current, so two reviewers
+    cannot overwrite each other unknowingly) or the item (decides whatever is current, or an item
+    never resolved).
+    """
+    if (resolution_id is None) == (item is None):
+        raise ApplicationError("Pass exactly one of resolution_id or item.")
+    if resolution_id is not None:
+        target = Resolution.objects.select_related("project", "item").filter(pk=resolution_id).first()
+        if target is None:
+            raise NotFoundError("No such resolution.", {"resolution_id": resolution_id})
+        item, project = target.item, target.project
+    else:
+        project = item.project
+        target = None
+    if not user_can_review(project=project, user=reviewer):
+        raise ForbiddenError("Only staff or the project's reviewers and managers may adjudicate.")
+    rationale = (rationale or "").strip()
+    if len(rationale) < MIN_RATIONALE:
+        raise ApplicationError(
+            "A written rationale is required.", {"fields": {"rationale": f"At least {MIN_RATIONALE} characters."}}
+        )
+    label = label_value_validate(project=project, value=label)
+
+    project_lock(project.pk)
+    current = Resolution.objects.select_for_update().filter(item=item, is_current=True).first()
+    if target is not None and (current is None or current.pk != target.pk):
+        raise ConflictError(
+            "This resolution is no longer current; reload the item's history.",
+            {"current_resolution_id": current.pk if current else None},
+        )
+    if current is not None:
+        Resolution.objects.filter(pk=current.pk).update(is_current=False)
+    return Resolution.objects.create(
+        project=project,
+        item=item,
+        kind=ResolutionKind.ADJUDICATION,
+        method="adjudication",
+        label=label,
+        confidence=1.0,
+        distribution=current.distribution if current else {},
+        annotation_count=current.annotation_count if current else item.annotations.count(),
+        needs_adjudication=False,
+        decided_by=reviewer,
+        rationale=rationale,
+        supersedes=current,
+        is_current=True,
+    )

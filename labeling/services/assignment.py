@@ -1,0 +1,281 @@
+"""Leasing items to raters. The only write path for Assignment rows and `Item.slots_open`.
+
+Why it is race-free (see docs/adr/0001-skip-locked-assignment.md):
+- a rater's own requests are serialised by a row lock on their ProjectMembership;
+- an item is taken with `SELECT ... FOR UPDATE SKIP LOCKED`, so two raters never wait on or take the
+  same row at once, and `slots_open` is decremented under that lock (a CHECK keeps it >= 0);
+- the unique key (item, rater) makes a second lease of one item to one rater impossible.
+Lock order everywhere: membership -> item -> assignment, or assignment -> item (reclaim, submit, skip),
+and the item lock in the lease path is taken with SKIP LOCKED, so it never waits.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.exceptions import ForbiddenError
+from labeling.models import Assignment, AssignmentStatus, InstructionVersion, Item, Project, ProjectMembership
+from labeling.selectors.instructions import instructions_current_for_user
+from raters.services.gate import rater_task_refusal
+
+RECLAIM_BATCH = 1000
+
+# The next regular item for this rater: open slots, priority first, then age, never one they hold or did.
+# The WHERE repeats the predicate of the partial index item_queue_idx so the planner walks it in order,
+# with a nested-loop anti-join probing the (item, rater) unique index per row. `{range}` narrows the walk.
+_QUEUE_SQL = """
+SELECT i.id, i.priority FROM labeling_item i
+WHERE i.project_id = %(project)s
+  AND i.slots_open > 0 AND NOT i.is_gold AND NOT i.is_exam AND NOT i.is_practice {range}
+  AND NOT EXISTS (
+      SELECT 1 FROM labeling_assignment a
+      WHERE a.item_id = i.id AND a.rater_id = %(rater)s AND a.status <> 'expired'
+  )
+ORDER BY i.priority DESC, i.id
+LIMIT 1
+FOR UPDATE OF i SKIP LOCKED
+"""
+_NEXT_ITEM_SQL = _QUEUE_SQL.format(range="")
+# The head of the queue: the first HEAD_WINDOW open items, whoever labeled them. Bounded, so a rater who
+# already labeled many of the top open items does not walk them all; new high-priority items show up here.
+# The window and the anti-join run on the indexes alone; only the few candidates left are fetched and locked.
+# (Written as `i.id IN (window)` the planner walked the whole queue instead.) `OFFSET 0` keeps the NOT EXISTS
+# a per-row probe of the (item, rater) key: as a hash anti-join it read every row this rater ever had.
+_HEAD_SQL = """
+SELECT i.id, i.priority FROM labeling_item i
+WHERE i.id = ANY(ARRAY(
+    SELECT head.id FROM (
+        SELECT h.id, h.priority FROM labeling_item h
+        WHERE h.project_id = %(project)s
+          AND h.slots_open > 0 AND NOT h.is_gold AND NOT h.is_exam AND NOT h.is_practice
+        ORDER BY h.priority DESC, h.id
+        LIMIT %(window)s
+    ) head
+    WHERE NOT EXISTS (
+        SELECT 1 FROM labeling_assignment a
+        WHERE a.item_id = head.id AND a.rater_id = %(rater)s AND a.status <> 'expired'
+        OFFSET 0
+    )
+    ORDER BY head.priority DESC, head.id
+    LIMIT %(candidates)s
+))
+  AND i.slots_open > 0
+ORDER BY i.priority DESC, i.id
+LIMIT 1
+FOR UPDATE OF i SKIP LOCKED
+"""
+# Past this rater's queue position: same priority with a larger id, then lower priorities (two index ranges).
+_AFTER_SAME_PRIORITY_SQL = _QUEUE_SQL.format(range="AND i.priority = %(priority)s AND i.id > %(item)s")
+_AFTER_LOWER_PRIORITY_SQL = _QUEUE_SQL.format(range="AND i.priority < %(priority)s")
+HEAD_WINDOW = 200
+HEAD_CANDIDATES = 32  # more than the raters likely to be leasing the same head items at one instant
+
+# A gold item this rater has never had, in an order that differs per rater. Gold has no slot limit.
+_NEXT_GOLD_SQL = """
+SELECT i.id FROM labeling_item i
+WHERE i.project_id = %(project)s AND i.is_gold AND NOT i.is_exam AND NOT i.is_practice
+  AND NOT EXISTS (SELECT 1 FROM labeling_assignment a WHERE a.item_id = i.id AND a.rater_id = %(rater)s)
+ORDER BY md5(i.id::text || '-' || %(rater)s::text)
+LIMIT 1
+"""
+
+# One row per (item, rater): a new lease, or an expired lease of the same rater granted again.
+_GRANT_SQL = """
+INSERT INTO labeling_assignment (
+    project_id, item_id, rater_id, status, instruction_version_id, leased_at, expires_at, lease_count,
+    closed_at, skip_reason
+)
+VALUES (%(project)s, %(item)s, %(rater)s, 'leased', %(version)s, %(now)s, %(expires)s, 1, NULL, '')
+ON CONFLICT (item_id, rater_id) DO UPDATE SET
+    status = 'leased', instruction_version_id = EXCLUDED.instruction_version_id, leased_at = EXCLUDED.leased_at,
+    expires_at = EXCLUDED.expires_at, lease_count = labeling_assignment.lease_count + 1, closed_at = NULL
+WHERE labeling_assignment.status = 'expired'
+RETURNING id
+"""
+# The same, and the slot taken (regular items only; the caller holds the item's row lock).
+_GRANT_AND_TAKE_SLOT_SQL = f"""
+WITH granted AS ({_GRANT_SQL.strip()}),
+taken AS (
+    UPDATE labeling_item SET slots_open = slots_open - 1
+    WHERE id = %(item)s AND EXISTS (SELECT 1 FROM granted)
+)
+SELECT id FROM granted
+"""
+
+_RECLAIM_SQL = """
+WITH due AS (
+    SELECT id FROM labeling_assignment
+    WHERE status = 'leased' AND expires_at <= %(due)s {scope}
+    ORDER BY expires_at
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE labeling_assignment a SET status = 'expired', closed_at = %(now)s
+FROM due WHERE a.id = due.id
+RETURNING a.item_id
+"""
+
+
+def _release_slots(item_ids: list[int]) -> None:
+    """Give back one slot per released lease. Gold items never lose slots, so they get none back."""
+    counts: dict[int, int] = {}
+    for item_id in item_ids:
+        counts[item_id] = counts.get(item_id, 0) + 1
+    for item_id in sorted(counts):  # a fixed order, so two releasers cannot deadlock
+        Item.objects.filter(pk=item_id, is_gold=False).update(slots_open=F("slots_open") + counts[item_id])
+
+
+def _expire(
+    *,
+    now: datetime,
+    limit: int,
+    due: datetime | None = None,
+    project_id: int | None = None,
+    rater_id: int | None = None,
+) -> int:
+    """Expire up to `limit` leases due by `due` (default: now). The caller holds the transaction."""
+    scope, params = "", {"now": now, "due": due or now, "limit": limit}
+    if project_id is not None:
+        scope += " AND project_id = %(project)s"
+        params["project"] = project_id
+    if rater_id is not None:
+        scope += " AND rater_id = %(rater)s"
+        params["rater"] = rater_id
+    with connection.cursor() as cursor:
+        cursor.execute(_RECLAIM_SQL.format(scope=scope), params)
+        item_ids = [row[0] for row in cursor.fetchall()]
+    _release_slots(item_ids)
+    return len(item_ids)
+
+
+def leases_reclaim_expired(*, now: datetime | None = None) -> int:
+    """Expire leases past their time and reopen their slots, in batches (one transaction per batch).
+
+    Called every 30 s by Celery beat (labeling.tasks.reclaim_expired_leases). Rows another transaction
+    holds (a submit in flight) are skipped and picked up on the next run.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            count = _expire(now=now, limit=RECLAIM_BATCH)
+        total += count
+        if count < RECLAIM_BATCH:
+            return total
+
+
+@transaction.atomic
+def leases_release_for_rater(*, project: Project, rater) -> int:
+    """End every open lease of this rater on this project (e.g. when the rater is paused)."""
+    now = timezone.now()
+    every = now + timedelta(days=36500)
+    total = 0
+    while True:
+        count = _expire(now=now, due=every, limit=RECLAIM_BATCH, project_id=project.pk, rater_id=rater.pk)
+        total += count
+        if count < RECLAIM_BATCH:
+            return total
+
+
+def _refuse_if_blocked(*, project: Project, rater) -> InstructionVersion | None:
+    """Raise ForbiddenError with a code when the rater may not work now; else return the current instructions."""
+    refusal = rater_task_refusal(project=project, user=rater)
+    if refusal is not None:
+        code, message = refusal
+        raise ForbiddenError(message, extra={"code": code})
+    if not project.is_active:
+        raise ForbiddenError("This project is not taking work.", extra={"code": "project_inactive"})
+    current = instructions_current_for_user(project=project, user=rater)
+    if current is not None and not current.acknowledged:
+        raise ForbiddenError(
+            "Read and acknowledge the current instructions first.",
+            extra={"code": "instructions_not_acknowledged", "instruction_version": current.version},
+        )
+    return current
+
+
+def _pick(sql: str, **params) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _next_regular(*, project: Project, rater, membership: ProjectMembership | None) -> int | None:
+    """Lock the next regular item for this rater, or None when no item is left for them.
+
+    Head window first (priority order is kept for new and reopened items), then from the rater's queue
+    position onward, and only then the full walk, so None is never returned while an item is available.
+    """
+    params = {"project": project.pk, "rater": rater.pk, "window": HEAD_WINDOW, "candidates": HEAD_CANDIDATES}
+    row = _pick(_HEAD_SQL, **params)
+    if row is None and membership is not None and membership.queue_item_id is not None:
+        position = {"priority": membership.queue_priority, "item": membership.queue_item_id}
+        row = _pick(_AFTER_SAME_PRIORITY_SQL, **params, **position) or _pick(
+            _AFTER_LOWER_PRIORITY_SQL, **params, **position
+        )
+    if row is None:
+        row = _pick(_NEXT_ITEM_SQL, **params)
+    if row is None:
+        return None
+    item_id, priority = row
+    if membership is not None and _is_further(
+        (priority, item_id), (membership.queue_priority, membership.queue_item_id)
+    ):
+        ProjectMembership.objects.filter(pk=membership.pk).update(queue_priority=priority, queue_item_id=item_id)
+    return item_id
+
+
+def _is_further(position: tuple[int, int], than: tuple[int | None, int | None]) -> bool:
+    """Queue order is priority descending, then id ascending."""
+    if than[1] is None:
+        return True
+    return (-position[0], position[1]) > (-than[0], than[1])
+
+
+@transaction.atomic
+def assignment_lease_next(*, project: Project, rater) -> Assignment | None:
+    """Lease the next item to this rater, or return the lease they already hold. None when nothing is left."""
+    version = _refuse_if_blocked(project=project, rater=rater)
+    # Serialise this rater's own requests on this project (two tabs, a retried request).
+    membership = ProjectMembership.objects.select_for_update().filter(project=project, user=rater).first()
+
+    now = timezone.now()
+    held = list(
+        Assignment.objects.select_related("item", "instruction_version")
+        .filter(project=project, rater=rater, status=AssignmentStatus.LEASED)
+        .order_by("-expires_at")
+    )
+    if held and held[0].expires_at > now:
+        return held[0]
+    if held:  # this rater's own stale leases: end them now rather than waiting for beat
+        _expire(now=now, limit=RECLAIM_BATCH, project_id=project.pk, rater_id=rater.pk)
+
+    item_id = None
+    is_gold = False
+    if project.gold_ratio > 0 and random.random() < project.gold_ratio:  # noqa: S311 - sampling, not security
+        row = _pick(_NEXT_GOLD_SQL, project=project.pk, rater=rater.pk)
+        item_id = row[0] if row else None
+        is_gold = item_id is not None
+    if item_id is None:
+        item_id = _next_regular(project=project, rater=rater, membership=membership)
+    if item_id is None:
+        return None
+
+    expires_at = now + timedelta(seconds=project.lease_seconds)
+    granted = _pick(
+        _GRANT_SQL if is_gold else _GRANT_AND_TAKE_SLOT_SQL,
+        project=project.pk,
+        item=item_id,
+        rater=rater.pk,
+        version=version.pk if version else None,
+        now=now,
+        expires=expires_at,
+    )
+    if granted is None:  # the pick excludes every non-expired row of this rater, so this cannot happen
+        raise RuntimeError(f"item {item_id} is already held by rater {rater.pk}")
+    return Assignment.objects.select_related("item", "instruction_version").get(pk=granted[0])

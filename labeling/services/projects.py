@@ -1,0 +1,144 @@
+"""Projects, their label schema, and membership. The only write path for Project and ProjectMembership."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from config.exceptions import ApplicationError
+from labeling.models import LabelType, MeasurementLevel, MembershipStatus, Project, ProjectMembership, Role
+
+CATEGORICAL_TYPES = {LabelType.SINGLE, LabelType.MULTI, LabelType.ORDINAL}
+NUMERIC_TYPES = {LabelType.INTERVAL, LabelType.RATIO}
+
+# Fields a caller may set besides name/label_type/categories. Everything else is managed by the system.
+EDITABLE_FIELDS = {
+    "description",
+    "min_value",
+    "max_value",
+    "measurement_level_override",
+    "overlap",
+    "lease_seconds",
+    "gold_ratio",
+    "aggregation_method",
+    "confidence_threshold",
+    "requires_exam",
+    "exam_pass_mark",
+    "exam_cooldown_minutes",
+    "pause_min_gold",
+    "pause_gold_accuracy_below",
+    "fast_answer_seconds",
+    "pause_fast_share_above",
+    "pause_min_answers",
+    "pay_per_annotation_cents",
+    "gold_bonus_cents",
+    "gold_bonus_threshold",
+    "budget_cents",
+    "is_active",
+}
+
+
+def _schema_validate(project: Project) -> None:
+    """Reject label schemas that no rater could answer; raised before anything is written."""
+    errors: dict[str, str] = {}
+    label_type = project.label_type
+    if label_type not in LabelType.values:
+        errors["label_type"] = f"Unknown label type {label_type!r}."
+    categories = project.categories
+    if not isinstance(categories, list):
+        errors["categories"] = "Categories must be a list."
+    elif label_type in CATEGORICAL_TYPES:
+        if len(categories) < 2:
+            errors["categories"] = "A choice or ordinal project needs at least two categories."
+        elif any(not isinstance(c, str | int) or isinstance(c, bool) for c in categories):
+            errors["categories"] = "Categories must be strings or integers."
+        elif len({repr(c) for c in categories}) != len(categories):
+            errors["categories"] = "Categories must be distinct."
+    elif label_type in NUMERIC_TYPES and categories:
+        errors["categories"] = "Numeric projects take min_value/max_value, not categories."
+    if project.min_value is not None and project.max_value is not None and project.min_value > project.max_value:
+        errors["max_value"] = "max_value must be at least min_value."
+    if label_type == LabelType.RATIO and project.min_value is not None and project.min_value < 0:
+        errors["min_value"] = "A ratio scale starts at zero; min_value cannot be negative."
+    if project.measurement_level_override and project.measurement_level_override not in MeasurementLevel.values:
+        errors["measurement_level_override"] = "Unknown measurement level."
+    if not 0 <= float(project.gold_ratio) <= 1:
+        errors["gold_ratio"] = "gold_ratio must be between 0 and 1."
+    if project.overlap < 1:
+        errors["overlap"] = "overlap must be at least 1."
+    if project.lease_seconds < 10:
+        errors["lease_seconds"] = "lease_seconds must be at least 10."
+    if errors:
+        raise ApplicationError("Invalid project settings.", extra={"code": "invalid_project", "fields": errors})
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    unknown = sorted(set(options) - EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            "Unknown project settings.", extra={"code": "invalid_project", "fields": {k: "Unknown." for k in unknown}}
+        )
+
+
+@transaction.atomic
+def project_create(
+    *, name: str, label_type: str, categories: Iterable[Any] = (), created_by=None, **options: Any
+) -> Project:
+    _check_options(options)
+    if Project.objects.filter(name=name).exists():
+        raise ApplicationError(
+            "A project with this name exists.", extra={"code": "duplicate_name", "fields": {"name": "Taken."}}
+        )
+    project = Project(name=name, label_type=label_type, categories=list(categories), created_by=created_by, **options)
+    _schema_validate(project)
+    project.full_clean(validate_unique=False, validate_constraints=False)
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, **fields: Any) -> Project:
+    """Change settings. The label type and categories stay fixed once items exist (old labels would break)."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    schema_fields = {"label_type", "categories", "min_value", "max_value"}
+    _check_options({k: v for k, v in fields.items() if k not in schema_fields | {"name"}})
+    if schema_fields & set(fields) and project.annotations.exists():
+        changed = [k for k in schema_fields & set(fields) if getattr(project, k) != fields[k]]
+        if changed:
+            raise ApplicationError(
+                "The label schema cannot change once annotations exist.",
+                extra={"code": "schema_locked", "fields": {k: "Locked." for k in changed}},
+            )
+    if "name" in fields and Project.objects.filter(name=fields["name"]).exclude(pk=project.pk).exists():
+        raise ApplicationError(
+            "A project with this name exists.", extra={"code": "duplicate_name", "fields": {"name": "Taken."}}
+        )
+    for key, value in fields.items():
+        setattr(project, key, list(value) if key == "categories" else value)
+    _schema_validate(project)
+    project.full_clean(validate_unique=False, validate_constraints=False)
+    project.save()
+    return project
+
+
+@transaction.atomic
+def membership_add(*, project: Project, user, role: str = Role.RATER) -> ProjectMembership:
+    """Idempotent. Re-adding a removed member makes them active again; a pause is left alone."""
+    if role not in Role.values:
+        raise ApplicationError("Unknown role.", extra={"code": "invalid_role", "fields": {"role": "Unknown."}})
+    membership, created = ProjectMembership.objects.select_for_update().get_or_create(
+        project=project, user=user, defaults={"role": role}
+    )
+    if not created:
+        changed = []
+        if membership.role != role:
+            membership.role = role
+            changed.append("role")
+        if membership.status == MembershipStatus.REMOVED:
+            membership.status = MembershipStatus.ACTIVE
+            changed.append("status")
+        if changed:
+            membership.save(update_fields=changed)
+    return membership

@@ -1,0 +1,171 @@
+"""Staff operations: campaigns and invites, applicant decisions, quality, reinstatement, budget, diversity."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from labeling.models import Project
+from raters.api.serializers import ApplicationSerializer, CampaignSerializer, EarningsEntrySerializer, InviteSerializer
+from raters.models import RaterApplication, RecruitmentCampaign
+from raters.selectors.budget import project_budget_report
+from raters.selectors.diversity import DEFAULT_K, pool_diversity_report
+from raters.selectors.quality import project_rater_quality
+from raters.services.earnings import earnings_adjust
+from raters.services.quality import rater_pause, rater_reinstate
+from raters.services.recruitment import application_approve, application_reject, campaign_create, invite_create
+
+
+class StaffApi(APIView):
+    permission_classes = [IsAdminUser]
+
+
+class CampaignInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=64, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
+    rater_types = serializers.ListField(child=serializers.CharField(), required=False)
+    invite_only = serializers.BooleanField(required=False, default=False)
+    requires_approval = serializers.BooleanField(required=False, default=False)
+
+
+class CampaignListCreateApi(StaffApi):
+    @extend_schema(responses={200: CampaignSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(CampaignSerializer(RecruitmentCampaign.objects.order_by("-created_at"), many=True).data)
+
+    @extend_schema(request=CampaignInputSerializer, responses={201: CampaignSerializer})
+    def post(self, request: Request) -> Response:
+        data = CampaignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        campaign = campaign_create(created_by=request.user, **data.validated_data)
+        return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+
+class InviteInputSerializer(serializers.Serializer):
+    max_uses = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=1)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class InviteCreateApi(StaffApi):
+    @extend_schema(request=InviteInputSerializer, responses={201: InviteSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        campaign = get_object_or_404(RecruitmentCampaign, slug=slug)
+        data = InviteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invite = invite_create(campaign=campaign, created_by=request.user, **data.validated_data)
+        return Response(InviteSerializer(invite, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationListApi(StaffApi):
+    @extend_schema(responses={200: ApplicationSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        qs = RaterApplication.objects.select_related("campaign", "user__rater_profile").order_by("created_at")
+        wanted = request.query_params.get("status")
+        if wanted:
+            qs = qs.filter(status=wanted)
+        return Response(ApplicationSerializer(qs[:500], many=True).data)
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ApplicationApproveApi(StaffApi):
+    @extend_schema(request=DecisionSerializer, responses={200: ApplicationSerializer})
+    def post(self, request: Request, application_id: int) -> Response:
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = application_approve(application_id=application_id, actor=request.user, **data.validated_data)
+        return Response(ApplicationSerializer(application).data)
+
+
+class ApplicationRejectApi(StaffApi):
+    @extend_schema(request=DecisionSerializer, responses={200: ApplicationSerializer})
+    def post(self, request: Request, application_id: int) -> Response:
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = application_reject(application_id=application_id, actor=request.user, **data.validated_data)
+        return Response(ApplicationSerializer(application).data)
+
+
+class ProjectQualityApi(StaffApi):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        return Response({"project_id": project.pk, "raters": project_rater_quality(project=project)})
+
+
+class RaterPauseApi(StaffApi):
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=DecisionSerializer)
+    def post(self, request: Request, project_id: int, user_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        user = get_object_or_404(get_user_model(), pk=user_id)
+        note = request.data.get("note") or "Paused by staff."
+        changed = rater_pause(project=project, user=user, reason=str(note)[:500], actor=request.user)
+        return Response({"paused": True, "changed": changed})
+
+
+class RaterReinstateApi(StaffApi):
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=DecisionSerializer)
+    def post(self, request: Request, project_id: int, user_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        user = get_object_or_404(get_user_model(), pk=user_id)
+        membership = rater_reinstate(
+            project=project, user=user, actor=request.user, note=str(request.data.get("note") or "")[:500]
+        )
+        return Response({"status": membership.status})
+
+
+class ProjectBudgetApi(StaffApi):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        return Response(asdict(project_budget_report(project=project)))
+
+
+class AdjustmentSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    amount_cents = serializers.IntegerField()
+    note = serializers.CharField(max_length=300)
+
+
+class EarningsAdjustApi(StaffApi):
+    @extend_schema(request=AdjustmentSerializer, responses={201: EarningsEntrySerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        data = AdjustmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = get_object_or_404(get_user_model(), pk=data.validated_data["user"])
+        entry = earnings_adjust(
+            project=project,
+            user=user,
+            amount_cents=data.validated_data["amount_cents"],
+            note=data.validated_data["note"],
+            created_by=request.user,
+        )
+        return Response(EarningsEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class DiversityApi(StaffApi):
+    """Aggregates only: groups smaller than k (default 5) are never returned."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        try:
+            k = int(request.query_params.get("k", DEFAULT_K))
+        except ValueError:
+            k = DEFAULT_K
+        return Response(asdict(pool_diversity_report(project=project, k=k)))

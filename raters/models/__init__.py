@@ -1,0 +1,25 @@
+from raters.models.attributes import AgeBand, ConsentEvent, RaterAttributes
+from raters.models.earnings import EarningsEntry, EarningsKind
+from raters.models.profile import RaterProfile, RaterType
+from raters.models.qualification import ExamAttempt, PracticeAnswer
+from raters.models.quality import GoldCheck, RaterStatusEvent, StatusAction
+from raters.models.recruitment import ApplicationStatus, CampaignInvite, RaterApplication, RecruitmentCampaign
+
+__all__ = [
+    "AgeBand",
+    "ApplicationStatus",
+    "CampaignInvite",
+    "ConsentEvent",
+    "EarningsEntry",
+    "EarningsKind",
+    "ExamAttempt",
+    "GoldCheck",
+    "PracticeAnswer",
+    "RaterApplication",
+    "RaterAttributes",
+    "RaterProfile",
+    "RaterStatusEvent",
+    "RaterType",
+    "RecruitmentCampaign",
+    "StatusAction",
+]

@@ -1,0 +1,79 @@
+"""What a rater sees about their own work: my projects, my stats, my earnings."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet, Sum
+
+from labeling.models import Annotation, Item, MembershipStatus, Project, ProjectMembership, Role
+from raters.models import EarningsEntry
+from raters.selectors.onboarding import rater_next_step
+from raters.selectors.quality import rater_metrics, rater_settled_gold
+
+
+def rater_memberships(*, user) -> QuerySet[ProjectMembership]:
+    return (
+        ProjectMembership.objects.filter(user=user, role=Role.RATER)
+        .exclude(status=MembershipStatus.REMOVED)
+        .select_related("project")
+        .order_by("project__name")
+    )
+
+
+def rater_projects(*, user) -> list[dict]:
+    done = dict(
+        Annotation.objects.filter(rater=user)
+        .values("project_id")
+        .annotate(n=Count("id"))
+        .values_list("project_id", "n")
+    )
+    return [
+        {
+            "project": m.project,
+            "membership": m,
+            "next_step": rater_next_step(project=m.project, user=user),
+            "tasks_done": done.get(m.project_id, 0),
+        }
+        for m in rater_memberships(user=user)
+    ]
+
+
+def rater_project_progress(*, project: Project, user) -> dict:
+    done = Annotation.objects.filter(project=project, rater=user).count()
+    total = Item.objects.filter(project=project, is_exam=False, is_practice=False).count()
+    return {"done": done, "total": total, "percent": min(100, round(100 * done / total)) if total else 0}
+
+
+def rater_stats(*, user) -> dict:
+    """Per project: tasks done, gold accuracy, median time, earnings, pause status and reason."""
+    earnings = dict(
+        EarningsEntry.objects.filter(user=user)
+        .values("project_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("project_id", "total")
+    )
+    rows = []
+    for m in rater_memberships(user=user):
+        metrics = rater_metrics(project=m.project, user=user)
+        gold = rater_settled_gold(project=m.project, user=user)
+        rows.append(
+            {
+                "project": m.project,
+                "membership": m,
+                "tasks_done": metrics.answers,
+                # Settled per block of tasks, so the figure never tells which item was gold.
+                "gold_accuracy": gold["gold_accuracy"],
+                "gold_answered": gold["gold_answered"],
+                "gold_block": gold["block"],
+                "median_seconds": metrics.median_seconds,
+                "earnings_cents": earnings.get(m.project_id, 0),
+            }
+        )
+    return {
+        "projects": rows,
+        "tasks_done": sum(r["tasks_done"] for r in rows),
+        "earnings_cents": sum(earnings.values()),
+    }
+
+
+def rater_ledger(*, user, limit: int = 50) -> QuerySet[EarningsEntry]:
+    return EarningsEntry.objects.filter(user=user).select_related("project").order_by("-created_at", "-id")[:limit]

@@ -1,0 +1,93 @@
+"""Writes to the append-only earnings ledger. The only write path for EarningsEntry."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from config.exceptions import ApplicationError
+from labeling.models import Annotation, AnnotationSource, Project
+from raters.models import EarningsEntry, EarningsKind
+
+
+def _append_once(entry: EarningsEntry) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on (annotation, kind): one statement, and paying twice is impossible."""
+    EarningsEntry.objects.bulk_create([entry], ignore_conflicts=True)
+
+
+@transaction.atomic(savepoint=False)
+def earnings_record_annotation(*, annotation: Annotation) -> None:
+    """Pay for an accepted annotation (one made through a lease; imports are not paid). Idempotent."""
+    project = annotation.project
+    if project.pay_per_annotation_cents <= 0 or annotation.source == AnnotationSource.IMPORT:
+        return
+    _append_once(
+        EarningsEntry(
+            annotation=annotation,
+            kind=EarningsKind.ANNOTATION,
+            user_id=annotation.rater_id,
+            project=project,
+            amount_cents=project.pay_per_annotation_cents,
+        )
+    )
+
+
+@transaction.atomic(savepoint=False)
+def earnings_record_gold_bonus(*, annotation: Annotation) -> None:
+    """Settle the gold bonus when this annotation completes one of the rater's feedback blocks.
+
+    Pays `gold_bonus_cents` per correct gold answer in the block, if the rater's gold accuracy so far is at
+    or above the project threshold. Settled per block, never per item, so the ledger cannot reveal which
+    item was gold. Idempotent (one bonus entry per closing annotation).
+    """
+    from raters.models import GoldCheck
+    from raters.selectors.quality import feedback_block
+
+    project = annotation.project
+    if project.gold_bonus_cents <= 0 or annotation.source == AnnotationSource.IMPORT:
+        return
+    block = feedback_block()
+    answers = (
+        Annotation.objects.filter(project=project, rater_id=annotation.rater_id, id__lte=annotation.pk)
+        .exclude(source=AnnotationSource.IMPORT)
+        .order_by("-id")
+        .values_list("id", flat=True)
+    )
+    done = answers.count()
+    if done % block:
+        return
+    block_ids = list(answers[:block])
+    golds = GoldCheck.objects.filter(project=project, rater_id=annotation.rater_id, annotation_id__lte=annotation.pk)
+    total = golds.count()
+    if not total:
+        return
+    accuracy = golds.filter(is_correct=True).count() / total
+    correct_in_block = golds.filter(annotation_id__in=block_ids, is_correct=True).count()
+    if accuracy < project.gold_bonus_threshold or not correct_in_block:
+        return
+    _append_once(
+        EarningsEntry(
+            annotation=annotation,
+            kind=EarningsKind.GOLD_BONUS,
+            user_id=annotation.rater_id,
+            project=project,
+            amount_cents=project.gold_bonus_cents * correct_in_block,
+            note=f"tasks {done - block + 1}-{done}: gold accuracy {accuracy:.0%}",
+        )
+    )
+
+
+@transaction.atomic
+def earnings_adjust(*, project: Project, user, amount_cents: int, note: str, created_by) -> EarningsEntry:
+    """A staff correction: a new signed entry, never an edit of an old one."""
+    if not note.strip():
+        raise ApplicationError("An adjustment needs a note saying why.", extra={"code": "note_required"})
+    if amount_cents == 0:
+        raise ApplicationError("An adjustment of zero changes nothing.", extra={"code": "zero_adjustment"})
+    return EarningsEntry.objects.create(
+        user=user,
+        project=project,
+        kind=EarningsKind.ADJUSTMENT,
+        amount_cents=amount_cents,
+        note=note.strip(),
+        created_by=created_by,
+    )

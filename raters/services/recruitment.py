@@ -1,0 +1,239 @@
+"""Recruitment: campaigns, invite links, sign-up, and staff decisions on applicants."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from labeling.models import MembershipStatus, Project, ProjectMembership, Role
+from raters.models import (
+    ApplicationStatus,
+    CampaignInvite,
+    RaterApplication,
+    RaterProfile,
+    RaterStatusEvent,
+    RaterType,
+    RecruitmentCampaign,
+    StatusAction,
+)
+from raters.services.attributes import attributes_consent_give
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    title: str,
+    project: Project | None = None,
+    slug: str = "",
+    description: str = "",
+    rater_types: list[str] | tuple[str, ...] = (),
+    invite_only: bool = False,
+    requires_approval: bool = False,
+    created_by=None,
+) -> RecruitmentCampaign:
+    unknown = set(rater_types) - set(RaterType.values)
+    if unknown:
+        raise ApplicationError("Unknown rater type.", extra={"code": "bad_rater_type", "values": sorted(unknown)})
+    slug = slugify(slug or title)[:64]
+    if not slug:
+        raise ApplicationError("A campaign needs a title.", extra={"code": "title_required"})
+    if RecruitmentCampaign.objects.filter(slug=slug).exists():
+        raise ConflictError("A campaign with this address already exists.", extra={"code": "slug_taken", "slug": slug})
+    return RecruitmentCampaign.objects.create(
+        title=title,
+        slug=slug,
+        project=project,
+        description=description,
+        rater_types=list(rater_types),
+        invite_only=invite_only,
+        requires_approval=requires_approval,
+        created_by=created_by,
+    )
+
+
+@transaction.atomic
+def invite_create(
+    *,
+    campaign: RecruitmentCampaign,
+    created_by=None,
+    max_uses: int | None = 1,
+    expires_at: datetime | None = None,
+    note: str = "",
+) -> CampaignInvite:
+    return CampaignInvite.objects.create(
+        campaign=campaign,
+        token=secrets.token_urlsafe(18),
+        max_uses=max_uses,
+        expires_at=expires_at,
+        note=note,
+        created_by=created_by,
+    )
+
+
+def _claim_invite(*, campaign: RecruitmentCampaign, token: str) -> CampaignInvite:
+    invite = CampaignInvite.objects.select_for_update().filter(campaign=campaign, token=token).first()
+    if invite is None:
+        raise ForbiddenError("This invite link is not valid.", extra={"code": "invite_invalid"})
+    if invite.expires_at is not None and invite.expires_at <= timezone.now():
+        raise ForbiddenError("This invite link has expired.", extra={"code": "invite_expired"})
+    if invite.max_uses is not None and invite.use_count >= invite.max_uses:
+        raise ForbiddenError("This invite link has already been used.", extra={"code": "invite_used"})
+    invite.use_count += 1
+    invite.save(update_fields=["use_count"])
+    return invite
+
+
+def _new_pseudonym() -> str:
+    return "r-" + secrets.token_hex(6)
+
+
+def membership_join(*, project: Project, user, qualified: bool) -> ProjectMembership:
+    """Make the user a rater on the project (through the labeling core's membership service)."""
+    from labeling.services.projects import membership_add
+
+    membership = membership_add(project=project, user=user, role=Role.RATER)
+    if membership.is_qualified != qualified:
+        membership.is_qualified = qualified
+        membership.save(update_fields=["is_qualified"])
+    return membership
+
+
+@transaction.atomic
+def campaign_join(*, campaign: RecruitmentCampaign, user, invite_token: str = "") -> RaterApplication:
+    """Apply through a campaign: record the application and join its project as an unqualified rater.
+
+    With no exam and no staff approval required, the rater is qualified at once.
+    """
+    if not campaign.is_open:
+        raise ForbiddenError("This campaign is closed.", extra={"code": "campaign_closed"})
+    if RaterApplication.objects.filter(campaign=campaign, user=user).exists():
+        raise ConflictError("You have already signed up through this campaign.", extra={"code": "already_applied"})
+    invite = None
+    if invite_token:
+        invite = _claim_invite(campaign=campaign, token=invite_token)
+    elif campaign.invite_only:
+        raise ForbiddenError("This campaign is by invitation only.", extra={"code": "invite_required"})
+    profile = RaterProfile.objects.filter(user=user).first()
+    if profile is None:
+        profile = RaterProfile.objects.create(user=user, pseudonym=_new_pseudonym())
+    if campaign.rater_types and profile.rater_type not in campaign.rater_types:
+        raise ForbiddenError("This campaign does not recruit your rater type.", extra={"code": "bad_rater_type"})
+
+    project = campaign.project
+    open_gate = not campaign.requires_approval and (project is None or not project.requires_exam)
+    application = RaterApplication.objects.create(
+        campaign=campaign,
+        user=user,
+        invite=invite,
+        status=ApplicationStatus.APPROVED if open_gate else ApplicationStatus.PENDING,
+        decided_at=timezone.now() if open_gate else None,
+    )
+    if project is not None:
+        existing = ProjectMembership.objects.filter(project=project, user=user).first()
+        if existing is None or existing.status == MembershipStatus.REMOVED:
+            membership_join(project=project, user=user, qualified=open_gate)
+    return application
+
+
+@transaction.atomic
+def rater_sign_up(
+    *,
+    campaign: RecruitmentCampaign,
+    username: str,
+    password: str,
+    email: str = "",
+    rater_type: str = RaterType.GENERALIST,
+    expertise: str = "",
+    invite_token: str = "",
+    consent: bool = False,
+    attributes: dict | None = None,
+):
+    """Create the account and profile, then apply through the campaign (see `campaign_join`)."""
+    if not campaign.is_open:
+        raise ForbiddenError("This campaign is closed.", extra={"code": "campaign_closed"})
+    if rater_type not in RaterType.values or (campaign.rater_types and rater_type not in campaign.rater_types):
+        raise ApplicationError("This campaign does not recruit that rater type.", extra={"code": "bad_rater_type"})
+    user_model = get_user_model()
+    username = (username or "").strip()
+    if not username:
+        raise ApplicationError("Choose a username.", extra={"code": "username_required"})
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ConflictError("That username is taken.", extra={"code": "username_taken"})
+    candidate = user_model(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ApplicationError("Choose a stronger password.", extra={"code": "weak_password", "problems": exc.messages})
+    user = user_model.objects.create_user(username=username, email=email, password=password)
+    RaterProfile.objects.create(
+        user=user, rater_type=rater_type, expertise=(expertise or "").strip(), pseudonym=_new_pseudonym()
+    )
+    campaign_join(campaign=campaign, user=user, invite_token=invite_token)
+    if consent and attributes and any(attributes.values()):
+        attributes_consent_give(user=user, consent=True, **attributes)
+    return user
+
+
+def _application_for_update(application_id: int) -> RaterApplication:
+    application = (
+        RaterApplication.objects.select_for_update(of=("self",))
+        .select_related("campaign__project")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        raise NotFoundError("No such application.", extra={"code": "not_found"})
+    return application
+
+
+@transaction.atomic
+def application_approve(*, application_id: int, actor, note: str = "") -> RaterApplication:
+    """Staff qualify an applicant by hand (with or without an exam)."""
+    application = _application_for_update(application_id)
+    if application.status == ApplicationStatus.APPROVED:
+        raise ConflictError("This application is already approved.", extra={"code": "already_decided"})
+    application.status = ApplicationStatus.APPROVED
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.decision_note = note
+    application.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    project = application.campaign.project
+    if project is not None:
+        membership = membership_join(project=project, user=application.user, qualified=True)
+        if membership.status == MembershipStatus.REMOVED:
+            membership.status = MembershipStatus.ACTIVE
+            membership.save(update_fields=["status"])
+        RaterStatusEvent.objects.create(
+            project=project, user=application.user, action=StatusAction.APPROVED, reason=note, actor=actor
+        )
+    return application
+
+
+@transaction.atomic
+def application_reject(*, application_id: int, actor, note: str = "") -> RaterApplication:
+    """Staff turn an applicant down: the application is closed and the project membership removed."""
+    application = _application_for_update(application_id)
+    if application.status == ApplicationStatus.REJECTED:
+        raise ConflictError("This application is already rejected.", extra={"code": "already_decided"})
+    application.status = ApplicationStatus.REJECTED
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.decision_note = note
+    application.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    project = application.campaign.project
+    if project is not None:
+        ProjectMembership.objects.filter(project=project, user=application.user).update(
+            status=MembershipStatus.REMOVED, is_qualified=False
+        )
+        RaterStatusEvent.objects.create(
+            project=project, user=application.user, action=StatusAction.REJECTED, reason=note, actor=actor
+        )
+    return application

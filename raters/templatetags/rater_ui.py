@@ -1,0 +1,33 @@
+"""Template helpers for the rater UI: money, percentages, instructions markup."""
+
+from __future__ import annotations
+
+from django import template
+
+from raters.markup import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def cents(value) -> str:
+    if value is None:
+        return "–"
+    sign = "-" if value < 0 else ""
+    value = abs(int(value))
+    return f"{sign}${value // 100:,}.{value % 100:02d}"
+
+
+@register.filter
+def percent(value) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+@register.filter
+def seconds(value) -> str:
+    return "–" if value is None else f"{value:.1f} s"
+
+
+@register.filter
+def markdown(value: str):
+    return render_markdown(value)

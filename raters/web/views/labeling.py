@@ -1,0 +1,105 @@
+"""The labeling screen: lease the next task, submit a label, skip with a reason."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from config.exceptions import ApplicationError
+from labeling.models import Project
+from labeling.selectors.instructions import instructions_current
+from raters.selectors.onboarding import rater_next_step
+from raters.selectors.projects import rater_project_progress
+from raters.web.forms import SkipForm
+from raters.web.presentation import input_kind, item_display, label_options, value_from_post
+from raters.web.views.common import refusal
+from raters.web.views.projects import step_refusal
+
+
+def _refused(request: HttpRequest, project: Project) -> HttpResponse | None:
+    step = rater_next_step(project=project, user=request.user)
+    if step in ("not_a_member", "removed", "paused", "exam", "awaiting_approval"):
+        return step_refusal(request, project=project, step=step)
+    if step == "instructions":
+        messages.info(request, "The instructions changed: please read and acknowledge them first.")
+        return redirect("raters:instructions", project.pk)
+    return None
+
+
+@login_required
+def label(request: HttpRequest, project_id: int) -> HttpResponse:
+    from labeling.services.annotations import annotation_submit
+    from labeling.services.assignment import assignment_lease_next
+
+    project = get_object_or_404(Project, pk=project_id)
+    refused = _refused(request, project)
+    if refused is not None:
+        return refused
+
+    if request.method == "POST":
+        value = value_from_post(project, request.POST)
+        if value is None:
+            messages.error(request, "Pick a label first (keys 1-9), then press Enter.")
+            return redirect("raters:label", project.pk)
+        try:
+            time_spent_ms = max(0, int(request.POST.get("time_spent_ms") or 0)) or None
+        except ValueError:
+            time_spent_ms = None
+        try:
+            annotation_submit(
+                assignment_id=int(request.POST.get("assignment_id") or 0),
+                rater=request.user,
+                value=value,
+                time_spent_ms=time_spent_ms,
+                source="ui",
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Saved.")
+        return redirect("raters:label", project.pk)
+
+    try:
+        assignment = assignment_lease_next(project=project, rater=request.user)
+    except ApplicationError as exc:
+        return refusal(
+            request, project=project, code=exc.extra.get("code", "refused"), message=exc.message, status=exc.status_code
+        )
+    context = {
+        "project": project,
+        "instructions": instructions_current(project=project),
+        "progress": rater_project_progress(project=project, user=request.user),
+        "options": label_options(project),
+        "input_kind": input_kind(project),
+        "assignment": assignment,
+    }
+    if assignment is not None:
+        context["display"] = item_display(assignment.item.payload)
+    return render(request, "raters/label.html", context)
+
+
+@login_required
+@require_POST
+def skip(request: HttpRequest, project_id: int) -> HttpResponse:
+    from labeling.services.annotations import assignment_skip
+
+    project = get_object_or_404(Project, pk=project_id)
+    refused = _refused(request, project)
+    if refused is not None:
+        return refused
+    form = SkipForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say briefly why you skip this item.")
+        return redirect("raters:label", project.pk)
+    try:
+        assignment_skip(
+            assignment_id=form.cleaned_data["assignment_id"], rater=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, "Skipped.")
+    return redirect("raters:label", project.pk)

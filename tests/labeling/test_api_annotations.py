@@ -1,0 +1,48 @@
+"""Annotation listing over HTTP, and the OpenAPI schema documenting every labeling endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bad_project_filter(api, rater):
+    response = api(rater).get("/api/annotations/?project=abc")
+    assert response.status_code == 400 and response.json()["extra"]["code"] == "invalid_filter"
+
+
+def test_pagination(api, project, make_rater, add_items):
+    from labeling.services.annotations import annotation_submit
+    from labeling.services.assignment import assignment_lease_next
+
+    add_items(project, 3)
+    rater = make_rater(project)
+    while (lease := assignment_lease_next(project=project, rater=rater)) is not None:
+        annotation_submit(assignment_id=lease.pk, rater=rater, value="bird")
+    page = api(rater).get("/api/annotations/?limit=2").json()
+    assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
+
+
+def test_schema_documents_every_endpoint(api, staff):
+    schema = api(staff).get("/api/schema/?format=json").json()
+    paths = set(schema["paths"])
+    for path in (
+        "/api/auth/token/",
+        "/api/projects/",
+        "/api/projects/{project_id}/",
+        "/api/projects/{project_id}/members/",
+        "/api/projects/{project_id}/instructions/",
+        "/api/projects/{project_id}/instructions/current/",
+        "/api/projects/{project_id}/instructions/acknowledge/",
+        "/api/projects/{project_id}/items/",
+        "/api/projects/{project_id}/tasks/next/",
+        "/api/assignments/{assignment_id}/submit/",
+        "/api/assignments/{assignment_id}/skip/",
+        "/api/annotations/",
+    ):
+        assert path in paths, path
+    next_task = schema["paths"]["/api/projects/{project_id}/tasks/next/"]["post"]["responses"]
+    assert {"200", "204"} <= set(next_task)
+    task = schema["components"]["schemas"]["TaskOutput"]["properties"]
+    assert "is_gold" not in task and "gold_value" not in task

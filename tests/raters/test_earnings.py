@@ -1,0 +1,72 @@
+"""The earnings ledger: pay per accepted annotation, gold bonus per block, append-only in the database."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, IntegrityError, transaction
+
+from labeling.services.annotations import annotation_submit
+from labeling.services.assignment import assignment_lease_next
+from raters.models import EarningsEntry
+from raters.selectors.projects import rater_stats
+from raters.services.earnings import earnings_adjust
+
+pytestmark = pytest.mark.django_db
+
+
+def _label(project, rater, n: int, *, correct: bool = True) -> None:
+    for _ in range(n):
+        a = assignment_lease_next(project=project, rater=rater)
+        value = a.item.gold_value if (a.item.is_gold and correct) else "neutral"
+        annotation_submit(assignment_id=a.pk, rater=rater, value=value, time_spent_ms=5000)
+
+
+def test_each_accepted_annotation_is_paid_once(make_project, make_rater):
+    project = make_project(regular=5, pay_per_annotation_cents=7)
+    rater = make_rater(project)
+    _label(project, rater, 3)
+    entries = EarningsEntry.objects.filter(user=rater, kind="annotation")
+    assert entries.count() == 3 and {e.amount_cents for e in entries} == {7}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EarningsEntry.objects.create(
+            user=rater, project=project, kind="annotation", amount_cents=7, annotation=entries[0].annotation
+        )
+
+
+def test_gold_bonus_is_settled_per_block_so_it_never_points_at_a_gold_item(make_project, make_rater, rng):
+    # Given a project with a bonus of 3 cents per correct gold answer, gold mixed in at 50 %
+    project = make_project(regular=40, gold=20, gold_ratio=0.5, gold_bonus_cents=3, gold_bonus_threshold=0.9)
+    rater = make_rater(project)
+
+    # When the rater answers 9 tasks there is no bonus yet, whatever the gold answers were
+    _label(project, rater, 9)
+    assert not EarningsEntry.objects.filter(user=rater, kind="gold_bonus").exists()
+    assert rater_stats(user=rater)["projects"][0]["gold_accuracy"] is None
+
+    # Then the 10th closes the block: one bonus entry for every correct gold answer in it
+    _label(project, rater, 1)
+    golds = rater.annotations.filter(item__is_gold=True).count()
+    bonus = EarningsEntry.objects.get(user=rater, kind="gold_bonus")
+    assert golds > 0 and bonus.amount_cents == 3 * golds
+    assert bonus.annotation == rater.annotations.order_by("-id").first()
+    assert rater_stats(user=rater)["projects"][0]["gold_accuracy"] == 1.0
+
+
+def test_no_bonus_below_the_threshold(make_project, make_rater):
+    project = make_project(regular=20, gold=20, gold_ratio=0.5, gold_bonus_cents=3, pause_gold_accuracy_below=None)
+    rater = make_rater(project)
+    _label(project, rater, 10, correct=False)
+    assert not EarningsEntry.objects.filter(user=rater, kind="gold_bonus").exists()
+
+
+def test_ledger_is_append_only_in_the_database(make_project, make_rater, staff):
+    project = make_project(regular=1)
+    rater = make_rater(project)
+    entry = earnings_adjust(project=project, user=rater, amount_cents=-50, note="Duplicate payout", created_by=staff)
+    with pytest.raises(ValueError):
+        entry.save()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        EarningsEntry.objects.filter(pk=entry.pk).update(amount_cents=0)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        EarningsEntry.objects.filter(pk=entry.pk).delete()
+    assert EarningsEntry.objects.get(pk=entry.pk).amount_cents == -50

@@ -194,10 +194,10 @@ def one_process_rate(total: int) -> tuple[float, dict]:
     runner = ConsumerRunner(consumer_get("feedback-join"))
     original = runner.process
 
-    def process(records):
+    def process(records, prepared=None):
         if not first:
             first.append(time.perf_counter())
-        return original(records)
+        return original(records, prepared)
 
     runner.process = process
     runner.on_batch = lambda _result, n: marks.append((time.perf_counter(), n))

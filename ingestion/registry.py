@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 DEFAULTS: dict[str, Any] = {
-    "max_batch": 2000,
+    "max_batch": 5000,
     "session_timeout_ms": 10000,
     "heartbeat_interval_ms": 1000,
     "fetch_max_wait_ms": 100,

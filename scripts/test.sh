@@ -23,5 +23,7 @@ echo "== makemigrations --check" >&2
 python manage.py makemigrations --check --dry-run
 echo "== docker-compose.yml against the compose spec" >&2
 check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+echo "== collectstatic" >&2
+python manage.py collectstatic --noinput -v 0
 echo "== pytest" >&2
 python -m pytest -p no:cacheprovider "$@"

@@ -24,6 +24,16 @@ def test_production_settings_refuse_to_start_without_secret() -> None:
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def test_production_settings_refuse_missing_feature_salt() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "FEEDBACK_HASH_SALT"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="false")
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "FEEDBACK_HASH_SALT must be set" in result.stderr
+
+
 def test_production_settings_refuse_debug() -> None:
     env = dict(
         os.environ, DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="true"
@@ -41,6 +51,7 @@ def test_production_settings_start_when_configured() -> None:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="x" * 50,
         DJANGO_DEBUG="false",
+        FEEDBACK_HASH_SALT="a-salt",
     )
     result = subprocess.run(
         [

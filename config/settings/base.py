@@ -163,7 +163,7 @@ FEEDBACK = {
     # Privacy: dotted paths into `features`, applied before anything is stored.
     "FEATURE_PATHS_DROP": env_list("FEEDBACK_FEATURE_PATHS_DROP", "email,user.email,user.phone"),
     "FEATURE_PATHS_HASH": env_list("FEEDBACK_FEATURE_PATHS_HASH", "ip,user.ip"),
-    "HASH_SALT": env("FEEDBACK_HASH_SALT", "change-me-feature-salt"),
+    "HASH_SALT": env("FEEDBACK_HASH_SALT", ""),
     "OPT_OUT_USER_IDS": env_list("FEEDBACK_OPT_OUT_USER_IDS", ""),
 }
 
@@ -175,7 +175,7 @@ KAFKA_CONSUMERS = {
         "handler": "ingestion.handlers.feedback_join.handle_batch",
         "prepare": "ingestion.handlers.feedback_join.prepare_batch",
         "dead_letter_topic": FEEDBACK["DEAD_LETTER_TOPIC"],
-        "max_batch": int(env("FEEDBACK_CONSUMER_MAX_BATCH", "2000")),
+        "max_batch": int(env("FEEDBACK_CONSUMER_MAX_BATCH", "5000")),
         "session_timeout_ms": int(env("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS", "10000")),
         "heartbeat_interval_ms": int(env("FEEDBACK_CONSUMER_HEARTBEAT_MS", "1000")),
         "fetch_max_wait_ms": int(env("FEEDBACK_CONSUMER_FETCH_MAX_WAIT_MS", "100")),

@@ -5,3 +5,5 @@ from config.settings.base import env, env_bool
 
 SECRET_KEY = env("DJANGO_SECRET_KEY") or "insecure-local-development-key-do-not-use-in-production"
 DEBUG = env_bool("DJANGO_DEBUG", True)
+
+FEEDBACK = {**FEEDBACK, "HASH_SALT": env("FEEDBACK_HASH_SALT") or "local-development-feature-salt"}  # noqa: F405

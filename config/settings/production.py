@@ -3,12 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F401,F403
-from config.settings.base import ALLOWED_HOSTS, DEBUG, SECRET_KEY
+from config.settings.base import ALLOWED_HOSTS, DEBUG, FEEDBACK, SECRET_KEY
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
+if not FEEDBACK["HASH_SALT"]:
+    raise ImproperlyConfigured("FEEDBACK_HASH_SALT must be set in production (it keys the hashed feature paths).")
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name hosts; '*' is refused in production.")
 

@@ -7,3 +7,5 @@ SECRET_KEY = env("DJANGO_SECRET_KEY") or "test-only-secret-key"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]  # tests only: live_server binds to an ephemeral host:port
+
+FEEDBACK = {**FEEDBACK, "HASH_SALT": env("FEEDBACK_HASH_SALT") or "test-feature-salt"}  # noqa: F405

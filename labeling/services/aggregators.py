@@ -32,6 +32,7 @@ class Aggregate:
     reliability: dict[int, float] = field(default_factory=dict)
     confusion: dict[int, np.ndarray] = field(default_factory=dict)  # rater -> V x V [true, observed]
     priors: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)  # e.g. the EM's iteration count
 
 
 def _index(frame: AnnotationFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -101,31 +102,42 @@ def wawa(frame: AnnotationFrame) -> Aggregate:
 
 
 def dawid_skene(frame: AnnotationFrame, n_iter: int = 100, tol: float = 1e-5) -> Aggregate:
-    """crowd-kit's Dawid-Skene fitted on every item of the project at once."""
-    from crowdkit.aggregation import DawidSkene
+    """Dawid-Skene fitted on every item of the project at once (crowd-kit's EM, vectorized in numpy)."""
+    from labeling.services import dawid_skene as ds
 
     v = frame.n_values
-    items, item_idx, counts = _index(frame)
+    items, _, counts = _index(frame)
+    fit = ds.fit(frame.item, frame.rater, frame.code, n_iter=n_iter, tol=tol)
+    proba = np.zeros((len(items), v))
+    proba[:, fit.labels] = fit.probas
+    agg = _from_scores("dawid_skene", items, counts, proba)
+    priors = np.zeros(v)
+    priors[fit.labels] = fit.priors
+    matrices = np.zeros((len(fit.workers), v, v))  # [worker, true, observed]
+    matrices[np.ix_(np.arange(len(fit.workers)), fit.labels, fit.labels)] = fit.errors.transpose(0, 2, 1)
+    accuracy = np.clip((matrices[:, np.arange(v), np.arange(v)] * priors[None, :]).sum(axis=1), 0.0, 1.0)
+    agg.priors = priors
+    agg.confusion = {int(w): matrices[i] for i, w in enumerate(fit.workers)}
+    agg.reliability = {int(w): float(accuracy[i]) for i, w in enumerate(fit.workers)}
+    agg.extra = {"iterations": fit.n_iter}
+    return agg
+
+
+def dawid_skene_crowdkit(frame: AnnotationFrame, n_iter: int = 100, tol: float = 1e-5) -> pd.DataFrame:
+    """crowd-kit's own DawidSkene posteriors (items x codes): the reference the numpy fit is tested against."""
+    from crowdkit.aggregation import DawidSkene
+
+    items, item_idx, _ = _index(frame)
     data = pd.DataFrame({"task": item_idx, "worker": frame.rater, "label": frame.code})
     with warnings.catch_warnings():
         # crowd-kit 1.4.2 uses pandas keywords that pandas 3 deprecates; the results are unaffected.
         warnings.simplefilter("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*(inplace|copy) keyword.*")
         model = DawidSkene(n_iter=n_iter, tol=tol).fit(data)
-    probas = model.probas_.reindex(columns=range(v), fill_value=0.0).sort_index()
-    agg = _from_scores("dawid_skene", items, counts, probas.to_numpy(float))
-    priors = model.priors_.reindex(range(v), fill_value=0.0).to_numpy(float)
-    errors = model.errors_  # index (worker, observed label), columns true label
-    workers, w_idx = np.unique(errors.index.get_level_values(0).to_numpy(np.int64), return_inverse=True)
-    observed = errors.index.get_level_values(1).to_numpy(np.int64)
-    true_cols = np.array([int(c) for c in errors.columns])
-    matrices = np.zeros((len(workers), v, v))  # [worker, true, observed]
-    matrices[w_idx[:, None], true_cols[None, :], observed[:, None]] = errors.to_numpy(float)
-    accuracy = np.clip((matrices[:, np.arange(v), np.arange(v)] * priors[None, :]).sum(axis=1), 0.0, 1.0)
-    confusion = {int(w): matrices[i] for i, w in enumerate(workers)}
-    reliability = {int(w): float(accuracy[i]) for i, w in enumerate(workers)}
-    agg.priors, agg.confusion, agg.reliability = priors, confusion, reliability
-    return agg
+    probas = model.probas_.reindex(columns=range(frame.n_values), fill_value=0.0).sort_index()
+    probas.index = items[probas.index.to_numpy()]
+    probas.attrs["iterations"] = len(model.loss_history_)
+    return probas
 
 
 def dawid_skene_posterior(

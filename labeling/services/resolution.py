@@ -1,24 +1,20 @@
 """Automatic resolution: turn an item's annotations into one label, append-only.
 
-`project_resolve` is set-based: one COPY out of the annotations, one vectorized aggregation (which
+`project_resolve` is set-based: one bulk read of the annotations, one vectorized aggregation (which
 also refits the per-rater reliabilities on the whole project), one UPDATE that retires superseded
-rows and one COPY in of the new ones. `item_resolve` resolves a single item with the stored fit.
+rows and one COPY in of the new ones (`resolution_rows`). `item_resolve` resolves a single item with the stored fit.
 Both take the project's advisory lock, so they never race on the one-current-row constraint.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from django.db import connection, transaction
-from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from labeling.models import (
@@ -32,8 +28,16 @@ from labeling.models import (
     ResolutionKind,
 )
 from labeling.selectors.agreement import alpha_cache_refresh
-from labeling.selectors.annotation_frame import NUMERIC_TYPES, AnnotationFrame, annotation_frame, normalize_value
+from labeling.selectors.annotation_frame import NUMERIC_TYPES, AnnotationFrame, annotation_frame
 from labeling.services import aggregators
+from labeling.services.resolution_rows import (
+    STRING,
+    current_resolutions,
+    distribution_key,
+    result_rows,
+    retire,
+    write_resolutions,
+)
 
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, project_id)
 CATEGORICAL_METHODS = {AggregationMethod.MAJORITY, AggregationMethod.WEIGHTED, AggregationMethod.DAWID_SKENE}
@@ -95,95 +99,6 @@ def aggregate(*, project: Project, frame: AnnotationFrame, method: str) -> aggre
     return aggregators.majority_vote(frame)
 
 
-def label_json(value: Any) -> str:
-    return json.dumps(normalize_value(value), ensure_ascii=False)
-
-
-def _distribution_key(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(normalize_value(value), ensure_ascii=False)
-
-
-def _number_text(numbers: np.ndarray, *, probability: bool) -> np.ndarray:
-    """Shortest text of numbers rounded to 4 decimals; integer arithmetic for probabilities (fast path)."""
-    string = np.dtypes.StringDType()
-    if probability:
-        scaled = np.rint(numbers * 10_000).astype(np.int64)
-        fraction = np.strings.zfill((scaled % 10_000).astype(string), 4)
-        text = np.strings.add(np.strings.add((scaled // 10_000).astype(string), "."), fraction)
-        return np.strings.rstrip(np.strings.rstrip(text, "0"), ".")
-    whole = numbers == np.round(numbers)
-    return np.where(whole, numbers.astype(np.int64).astype(string), numbers.astype(string))
-
-
-def format_json_objects(keys: list[str], values: np.ndarray, *, skip_zero: bool) -> np.ndarray:
-    """Rows of numbers -> JSON object texts, built with numpy string ufuncs (no per-item Python)."""
-    n = len(values)
-    string = np.dtypes.StringDType()
-    out = np.full(n, "", dtype=string)
-    started = np.zeros(n, dtype=bool)
-    rounded = np.round(values.astype(float), 4)
-    for column, key in enumerate(keys):
-        present = rounded[:, column] != 0 if skip_zero else np.ones(n, dtype=bool)
-        if not present.any():
-            continue
-        as_text = _number_text(rounded[present, column], probability=skip_zero)
-        piece = np.strings.add(np.where(started[present], f", {key}: ", f"{key}: ").astype(string), as_text)
-        out[present] = np.strings.add(out[present], piece)
-        started |= present
-    return np.strings.add(np.strings.add("{", out), "}").astype(object)
-
-
-def result_table(*, project: Project, frame: AnnotationFrame, agg: aggregators.Aggregate) -> pd.DataFrame:
-    """One row per item: label and distribution as JSON text, confidence, adjudication flag and reason."""
-    keys = [json.dumps(_distribution_key(v), ensure_ascii=False) for v in frame.domain]
-    if agg.label_number is not None:
-        labels = [label_json(float(x)) for x in agg.label_number]
-    else:
-        domain_json = np.array([label_json(v) for v in frame.domain], dtype=object)
-        labels = domain_json[agg.label_code].tolist()
-    if agg.dist_keys is not None:
-        distributions = format_json_objects([json.dumps(k) for k in agg.dist_keys], agg.proba, skip_zero=False)
-    else:
-        distributions = format_json_objects(keys, agg.proba, skip_zero=True)
-    confidence = np.round(agg.confidence.astype(float), 6)
-    low = confidence < project.confidence_threshold
-    reason = np.where(agg.tie, "tie", np.where(low, "low_confidence", ""))
-    return pd.DataFrame(
-        {
-            "item": agg.items,
-            "label": labels,
-            "confidence": confidence,
-            "distribution": distributions,
-            "count": agg.counts,
-            "needs": agg.tie | low,
-            "reason": reason,
-        }
-    )
-
-
-def _read_copy(sql: str) -> bytes:
-    buffer = io.BytesIO()
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    return buffer.getvalue()
-
-
-def _current_resolutions(project_id: int) -> pd.DataFrame:
-    raw = _read_copy(
-        "COPY (SELECT item_id, id, kind, method, label::text, confidence, annotation_count, needs_adjudication "
-        f"FROM labeling_resolution WHERE project_id = {int(project_id)} AND is_current) TO STDOUT WITH (FORMAT csv)"
-    )
-    names = ["item", "id", "kind", "method", "label", "confidence", "count", "needs"]
-    if not raw:
-        empty = pd.DataFrame({n: pd.Series(dtype=object) for n in names})
-        return empty.astype({"item": np.int64, "id": float, "confidence": float, "count": float})
-    df = pd.read_csv(io.BytesIO(raw), header=None, names=names, keep_default_na=False, dtype={"label": str})
-    df["needs"] = df["needs"].astype(str) == "t"
-    df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce")
-    return df
-
-
 def _not_ready_items(project: Project) -> np.ndarray:
     """Items still waiting for raters: open slots or a live lease."""
     with connection.cursor() as cursor:
@@ -195,45 +110,12 @@ def _not_ready_items(project: Project) -> np.ndarray:
         return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
 
 
-def _write_new(project: Project, method: str, table: pd.DataFrame, supersedes: pd.Series) -> None:
-    now = timezone.now().isoformat()
-    out = pd.DataFrame(
-        {
-            "project_id": project.pk,
-            "item_id": table["item"].to_numpy(),
-            "kind": ResolutionKind.AUTOMATIC,
-            "method": method,
-            "label": table["label"].to_numpy(),
-            "confidence": table["confidence"].to_numpy(),
-            "distribution": table["distribution"].to_numpy(),
-            "annotation_count": table["count"].to_numpy(),
-            "needs_adjudication": np.where(table["needs"].to_numpy(), "t", "f"),
-            "adjudication_reason": table["reason"].to_numpy(),
-            "rationale": "",
-            "supersedes_id": supersedes.to_numpy(),
-            "is_current": "t",
-            "created_at": now,
-        }
-    )
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, header=False)
-    columns = ", ".join(out.columns)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY labeling_resolution ({columns}) FROM STDIN "
-            "WITH (FORMAT csv, FORCE_NOT_NULL (adjudication_reason, rationale))"
-        ) as copy,
-    ):
-        copy.write(buffer.getvalue())
-
-
 def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggregate) -> None:
     """Replace the project's stored per-rater reliabilities with this fit's."""
     reliability = agg.reliability or aggregators.agreement_with(frame, agg.items, agg.label_code)
     raters, counts = np.unique(frame.rater, return_counts=True)
     per_rater = dict(zip(raters.tolist(), counts.tolist(), strict=True))
-    keys = [_distribution_key(v) for v in frame.domain]
+    keys = [distribution_key(v) for v in frame.domain]
     RaterReliability.objects.filter(project=project).delete()
     RaterReliability.objects.bulk_create(
         [
@@ -310,39 +192,40 @@ def project_resolve(
     summary.alpha = alpha_cache_refresh(project=project, frame=frame, bootstrap=bootstrap)
     mark("alpha")
     _store_fit(project, frame, agg)
-    table = result_table(project=project, frame=frame, agg=agg)
-    summary.items_seen = len(table)
-    not_ready = np.isin(table["item"].to_numpy(), _not_ready_items(project))
-    ready = ~not_ready | (table["count"].to_numpy() >= project.overlap)
+    rows = result_rows(project=project, frame=frame, agg=agg)
+    summary.items_seen = len(rows)
+    not_ready = np.isin(rows.item, _not_ready_items(project))
+    ready = ~not_ready | (rows.count >= project.overlap)
     summary.items_not_ready = int((~ready).sum())
-    table = table[ready]
+    rows = rows.take(ready)
     mark("prepare")
 
-    current = _current_resolutions(project.pk)
-    merged = table.merge(current, on="item", how="left", suffixes=("", "_cur"))
-    adjudicated = (merged["kind"] == ResolutionKind.ADJUDICATION).to_numpy()
-    has_current = merged["id"].notna().to_numpy()
-    same = (
-        has_current
-        & (merged["method"] == method).to_numpy()
-        & (merged["label"] == merged["label_cur"]).to_numpy()
-        & (merged["count"] == merged["count_cur"]).to_numpy()
-        & (merged["needs"] == merged["needs_cur"]).to_numpy()
-        & (np.abs(merged["confidence"].to_numpy() - merged["confidence_cur"].to_numpy(float)) < 1e-6)
+    # Line the current rows up with the new results (both sorted by item) and keep what is unchanged.
+    current = current_resolutions(project.pk)
+    at = np.searchsorted(rows.item, current["item"].to_numpy())
+    found = at < len(rows)
+    found[found] = rows.item[at[found]] == current["item"].to_numpy()[found]
+    at, current = at[found], current[found]
+    current_id = np.full(len(rows), -1, dtype=np.int64)
+    current_id[at] = current["id"].to_numpy()
+    adjudicated = np.zeros(len(rows), dtype=bool)
+    adjudicated[at] = (current["kind"] == ResolutionKind.ADJUDICATION).to_numpy()
+    same = np.zeros(len(rows), dtype=bool)
+    same[at] = (
+        (current["method"] == method).to_numpy()
+        & (current["label"].to_numpy(dtype=str).astype(STRING) == rows.label[at])
+        & (current["count"].to_numpy() == rows.count[at])
+        & (current["needs"].to_numpy() == rows.needs[at])
+        & (np.abs(current["confidence"].to_numpy(float) - rows.confidence[at]) < 1e-6)
     )
     write = ~adjudicated & ~same
     summary.kept_adjudicated = int(adjudicated.sum())
     summary.unchanged = int((same & ~adjudicated).sum())
-    to_write = merged[write]
-    retire = to_write["id"].dropna().astype(np.int64).tolist()
-    if retire:
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE labeling_resolution SET is_current = false WHERE id = ANY(%s)", [retire])
-    supersedes = to_write["id"].astype("Int64")
-    if len(to_write):
-        _write_new(project, method, to_write, supersedes)
-    summary.written = len(to_write)
-    summary.needs_adjudication = int(to_write["needs"].sum())
+    supersedes = current_id[write]
+    retire(supersedes[supersedes >= 0])
+    write_resolutions(project=project, method=method, rows=rows.take(write), supersedes=supersedes)
+    summary.written = int(write.sum())
+    summary.needs_adjudication = int(rows.needs[write].sum())
     mark("write")
     return summary
 
@@ -361,7 +244,7 @@ def _single_item_aggregate(project: Project, frame: AnnotationFrame, method: str
     reliability = {rater: row.reliability for rater, row in stored.items()}
     if method == AggregationMethod.WEIGHTED:
         return aggregators.weighted_vote(frame, reliability)
-    keys = [_distribution_key(v) for v in frame.domain]
+    keys = [distribution_key(v) for v in frame.domain]
     if fit is None or fit.method != AggregationMethod.DAWID_SKENE or set(fit.priors) - set(keys):
         return aggregators.majority_vote(frame)
     priors = np.array([fit.priors.get(k, 1e-6) for k in keys])
@@ -397,16 +280,7 @@ def item_resolve(*, item: Item) -> Resolution:
         raise ApplicationError("The item has no annotations to resolve.", {"item_id": item.pk})
     method = effective_method(project=project)
     agg = _single_item_aggregate(project, frame, method)
-    row = result_table(project=project, frame=frame, agg=agg).iloc[0]
-    values = {
-        "method": agg.method,
-        "label": json.loads(row["label"]),
-        "confidence": float(row["confidence"]),
-        "distribution": json.loads(row["distribution"]),
-        "annotation_count": int(row["count"]),
-        "needs_adjudication": bool(row["needs"]),
-        "adjudication_reason": str(row["reason"]),
-    }
+    values = {"method": agg.method, **result_rows(project=project, frame=frame, agg=agg).row(0)}
     if current is not None and _same_result(current, values):
         return current
     if current is not None:

@@ -103,3 +103,12 @@ def test_reports_for_reviewers(api, staff, make_user):
     report = api(manager).get(f"/api/projects/{project.pk}/report/?bootstrap=0").json()
     assert set(report["alpha"]) == {"nominal"}
     assert api(manager).get(f"/api/projects/{project.pk}/agreement/?bootstrap=-1").status_code == 400
+
+
+@pytest.mark.django_db
+def test_staff_may_decide_an_item_never_resolved(api, staff):
+    upload(api(staff), CSV, project="adj", create="true", label_type="single", categories="cat,dog")
+    item = Project.objects.get(name="adj").items.get(external_id="i1")
+    decision = resolution_adjudicate(item=item, reviewer=staff, label="cat", rationale="Checked the source image.")
+    assert decision.supersedes is None and decision.is_current and decision.annotation_count == 2
+    assert decision.decided_by == staff and decision.kind == ResolutionKind.ADJUDICATION

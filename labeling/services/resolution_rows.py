@@ -1,0 +1,195 @@
+"""The rows of a resolve: per-item results as JSON texts built in numpy, and their bulk read and write.
+
+At a million annotations a resolve writes a third of a million rows, so nothing here loops in
+Python per item: labels are gathered from the domain's texts, soft labels from a table of every
+rounded probability's text, and the new rows go to PostgreSQL as one tab-separated COPY.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.utils import timezone
+
+from labeling.models import Project, ResolutionKind
+from labeling.selectors.annotation_frame import AnnotationFrame, normalize_value, read_table
+from labeling.services import aggregators
+
+STRING = np.dtypes.StringDType()
+_NULL = "\\N"  # NULL in COPY's text format
+
+
+def label_json(value: Any) -> str:
+    return json.dumps(normalize_value(value), ensure_ascii=False)
+
+
+def distribution_key(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(normalize_value(value), ensure_ascii=False)
+
+
+@cache
+def _probability_texts() -> np.ndarray:
+    """Text of i / 10000 for i in 0..10000, trailing zeros dropped ("0", "0.0001", ..., "1")."""
+    return np.array([f"{i / 10_000:.4f}".rstrip("0").rstrip(".") for i in range(10_001)], dtype=STRING)
+
+
+def _number_text(numbers: np.ndarray) -> np.ndarray:
+    """Shortest text of numbers (integers without a decimal point)."""
+    whole = numbers == np.round(numbers)
+    return np.where(whole, numbers.astype(np.int64).astype(STRING), numbers.astype(STRING))
+
+
+def format_json_objects(keys: list[str], values: np.ndarray, *, skip_zero: bool) -> np.ndarray:
+    """Rows of numbers rounded to 4 decimals -> JSON object texts (StringDType), with no per-row Python.
+
+    With `skip_zero` the values are probabilities: zero entries are left out, and every piece
+    `key: value` is gathered from a table of all 10,001 rounded probabilities instead of formatted.
+    """
+    n, k = len(values), len(keys)
+    rounded = np.round(values.astype(float), 4)
+    if skip_zero:
+        scaled = np.clip(np.rint(rounded * 10_000).astype(np.int64), 0, 10_000)
+        present = scaled != 0
+    else:
+        present = np.ones((n, k), dtype=bool)
+    started = np.zeros(n, dtype=bool)
+    out = np.full(n, "", dtype=STRING)
+    texts = _probability_texts()
+    for column, key in enumerate(keys):
+        here = present[:, column]
+        if not here.any():
+            continue
+        if skip_zero:
+            # table[started, value]: the whole piece for this key, "" for a zero probability
+            table = np.stack([np.strings.add(f"{key}: ", texts), np.strings.add(f", {key}: ", texts)])
+            table[:, 0] = ""
+            piece = table[started.astype(np.intp), scaled[:, column]]
+        else:
+            prefix = np.where(started, f", {key}: ", f"{key}: ").astype(STRING)
+            piece = np.strings.add(prefix, _number_text(rounded[:, column]))
+        out = np.strings.add(out, piece)
+        started |= here
+    return np.strings.add(np.strings.add("{", out), "}")
+
+
+@dataclass
+class ResultRows:
+    """One entry per item (sorted ids): label and soft label as JSON text, and the adjudication flag."""
+
+    item: np.ndarray
+    label: np.ndarray  # JSON text (StringDType)
+    confidence: np.ndarray
+    distribution: np.ndarray  # JSON text (StringDType)
+    count: np.ndarray
+    needs: np.ndarray
+    reason: np.ndarray  # "", "tie" or "low_confidence"
+
+    def __len__(self) -> int:
+        return len(self.item)
+
+    def take(self, which: np.ndarray) -> ResultRows:
+        return ResultRows(**{name: getattr(self, name)[which] for name in self.__dataclass_fields__})
+
+    def row(self, index: int) -> dict[str, Any]:
+        """One item's values as Python objects, for the ORM."""
+        return {
+            "label": json.loads(str(self.label[index])),
+            "confidence": float(self.confidence[index]),
+            "distribution": json.loads(str(self.distribution[index])),
+            "annotation_count": int(self.count[index]),
+            "needs_adjudication": bool(self.needs[index]),
+            "adjudication_reason": str(self.reason[index]),
+        }
+
+
+def result_rows(*, project: Project, frame: AnnotationFrame, agg: aggregators.Aggregate) -> ResultRows:
+    if agg.label_number is not None:
+        labels = np.array([label_json(float(x)) for x in agg.label_number], dtype=STRING)
+    else:
+        labels = np.array([label_json(v) for v in frame.domain], dtype=STRING)[agg.label_code]
+    if agg.dist_keys is not None:
+        distributions = format_json_objects([json.dumps(k) for k in agg.dist_keys], agg.proba, skip_zero=False)
+    else:
+        keys = [json.dumps(distribution_key(v), ensure_ascii=False) for v in frame.domain]
+        distributions = format_json_objects(keys, agg.proba, skip_zero=True)
+    confidence = np.round(agg.confidence.astype(float), 6)
+    low = confidence < project.confidence_threshold
+    reason = np.where(agg.tie, "tie", np.where(low, "low_confidence", "")).astype(STRING)
+    return ResultRows(
+        item=np.asarray(agg.items, dtype=np.int64),
+        label=labels,
+        confidence=confidence,
+        distribution=distributions,
+        count=np.asarray(agg.counts, dtype=np.int64),
+        needs=np.asarray(agg.tie | low, dtype=bool),
+        reason=reason,
+    )
+
+
+def current_resolutions(project_id: int) -> pd.DataFrame:
+    """The project's current rows: item, id, kind, method, label text, confidence, count, flag."""
+    df = read_table(
+        columns=[
+            "item_id",
+            "id",
+            "kind",
+            "method",
+            "COALESCE(label::text, '')",
+            "COALESCE(confidence::text, 'NaN')",
+            "annotation_count",
+            "needs_adjudication::int",
+        ],
+        table="labeling_resolution",
+        where=f"project_id = {int(project_id)} AND is_current",
+        names=["item", "id", "kind", "method", "label", "confidence", "count", "needs"],
+        dtype={"item": np.int64, "id": np.int64, "kind": str, "method": str, "label": str, "confidence": str},
+    )
+    df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce")
+    df["needs"] = df["needs"].astype(bool)
+    return df
+
+
+def _escape(texts: np.ndarray) -> np.ndarray:
+    """COPY text format: a backslash must be doubled (JSON text holds no raw tab or newline)."""
+    return np.strings.replace(texts, "\\", "\\\\") if np.strings.find(texts, "\\").max(initial=-1) >= 0 else texts
+
+
+def write_resolutions(*, project: Project, method: str, rows: ResultRows, supersedes: np.ndarray) -> None:
+    """COPY new automatic rows (supersedes: the retired row's id, or -1 for none) in tab-separated text."""
+    if not len(rows):
+        return
+    constant = f"{int(project.pk)}\t{ResolutionKind.AUTOMATIC}\t{method}\t\tt\t{timezone.now().isoformat()}\t"
+    confidence = np.where(np.isnan(rows.confidence), _NULL, rows.confidence.astype(STRING))
+    fields = [
+        rows.item.astype(STRING),
+        _escape(rows.label),
+        confidence,
+        _escape(rows.distribution),
+        rows.count.astype(STRING),
+        np.where(rows.needs, "t", "f").astype(STRING),
+        rows.reason,
+        np.where(supersedes >= 0, supersedes.astype(STRING), _NULL),
+    ]
+    line = np.full(len(rows), constant, dtype=STRING)
+    for index, value in enumerate(fields):
+        line = np.strings.add(line, value)
+        line = np.strings.add(line, "\t" if index < len(fields) - 1 else "\n")
+    columns = (
+        "project_id, kind, method, rationale, is_current, created_at, item_id, label, confidence, distribution, "
+        "annotation_count, needs_adjudication, adjudication_reason, supersedes_id"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY labeling_resolution ({columns}) FROM STDIN") as copy:
+        copy.write("".join(line.tolist()))
+
+
+def retire(ids: np.ndarray) -> None:
+    """Flip the superseded rows' `is_current` in one statement."""
+    if len(ids):
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE labeling_resolution SET is_current = false WHERE id = ANY(%s)", [ids.tolist()])

@@ -25,9 +25,12 @@ trap cleanup EXIT INT TERM
 celery -A config worker --loglevel INFO --concurrency 2 >.local/logs/worker.log 2>&1 & pids+=($!)
 celery -A config beat --loglevel INFO --schedule .local/celerybeat-schedule >.local/logs/beat.log 2>&1 & pids+=($!)
 python manage.py run_consumer feedback-join >.local/logs/consumer.log 2>&1 & pids+=($!)
-python manage.py simulate_traffic --rate 20 --duration 0 >.local/logs/traffic.log 2>&1 & pids+=($!)
 gunicorn config.wsgi:application --bind 127.0.0.1:8000 --workers 2 --timeout 60 \
   --env DJANGO_SETTINGS_MODULE="$DJANGO_SETTINGS_MODULE" >.local/logs/web.log 2>&1 & pids+=($!)
+
+core=("${pids[@]}")
+# Demo traffic for the direct-labeling side: requests and delayed feedback, 20 messages/s.
+python manage.py simulate_traffic --create-rule --count 1000000 --rate 20 >.local/logs/traffic.log 2>&1 & pids+=($!)
 
 for _ in $(seq 1 60); do
   python - <<'PY' && break
@@ -52,5 +55,5 @@ cat <<MSG
   Ctrl-C stops everything.
 
 MSG
-wait -n "${pids[@]}" || true
+wait -n "${core[@]}" || true
 echo "[run] a process exited; see .local/logs/" >&2

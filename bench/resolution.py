@@ -5,10 +5,10 @@
 Uses its own database (default `labeling_bench_resolution`, dropped and re-created on the server of
 DATABASE_URL). Generates one single-choice project: N / overlap items, `--raters` simulated raters
 of varied accuracy (so Dawid-Skene has something to learn), `--overlap` labels per item, written
-with COPY. Then times, in this process: the first `project_resolve` (COPY out, crowd-kit fit, alpha
-at the project's level with its bootstrap interval, COPY in of the resolutions), a refit where
-nothing changed, a re-resolve with another method (every row retired and rewritten), and the full
-agreement report (per rater with leave-one-out alpha, per pair, per instructions version).
+with COPY. Then times, in this process: the first `project_resolve` (bulk read of the annotations,
+the fit, alpha at the project's level with its bootstrap interval, COPY in of the resolutions,
+commit), a refit where nothing changed, a re-resolve with another method (every row retired and
+rewritten), and the full agreement report (per rater with leave-one-out alpha, per pair, per instructions version).
 Peak memory is the process RSS sampled every 10 ms during the timed phases. Prints JSON figures.
 """
 

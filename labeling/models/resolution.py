@@ -15,10 +15,12 @@ class ResolutionKind(models.TextChoices):
 class Resolution(models.Model):
     """One decision on an item.
 
-    Written 333,334 rows at a time by `project_resolve`, so every index and foreign-key check counts:
-    `project` is the item's project copied for filtering (covered by `resolution_project_idx`, kept
-    consistent by the writers, cascaded by Django), and `supersedes` points at the row the same
-    statement retired, so neither has a database constraint or its own index. `item` keeps both.
+    `project_resolve` writes a third of a million rows at a time at a million annotations, so every
+    index and per-row check counts (docs/adr/0002-aggregation-methods.md, "Writing resolutions"):
+    no foreign-key constraint in the database for `project` (the item's project, copied for filtering
+    and kept consistent by the writers) and `supersedes` (the row the same statement retired), and no
+    index of their own, nor for `decided_by`. `item` keeps its constraint: a resolution must never
+    outlive its item, which is worth the ~1 s per million annotations its check costs at commit.
     """
 
     project = models.ForeignKey(

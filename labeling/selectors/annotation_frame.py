@@ -76,7 +76,7 @@ def project_domain(*, project: Project, observed: list[Any]) -> list[Any]:
 _BLOCK_ITEMS_SHIFT = 16
 
 
-def read_table(*, columns: list[str], where: str, table: str, names: list[str], dtype: dict) -> pd.DataFrame:
+def read_rows(*, columns: list[str], where: str, table: str, names: list[str], dtype: dict) -> pd.DataFrame:
     """Read rows as tab-separated text in a few large values, one `string_agg` per block of item ids.
 
     COPY TO sends one message per row, and reading a million of them costs psycopg seconds of Python;
@@ -84,10 +84,7 @@ def read_table(*, columns: list[str], where: str, table: str, names: list[str], 
     COALESCE them) and hold no raw tab or newline (numbers and `jsonb::text` never do).
     """
     row = " || E'\\t' || ".join(f"({c})::text" for c in columns)
-    sql = (
-        f"SELECT string_agg({row}, E'\\n') FROM {table} WHERE {where} "
-        f"GROUP BY item_id >> {_BLOCK_ITEMS_SHIFT}"
-    )
+    sql = f"SELECT string_agg({row}, E'\\n') FROM {table} WHERE {where} GROUP BY item_id >> {_BLOCK_ITEMS_SHIFT}"
     with connection.cursor() as cursor:
         cursor.execute(sql)
         blocks = [block for (block,) in cursor.fetchall()]
@@ -115,41 +112,75 @@ def _excluded_items(project: Project) -> np.ndarray:
         return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
 
 
+def _read_by_value(where: str) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Annotations grouped by value: each distinct JSON text once, then its (item, rater, version) rows.
+
+    Returns the rows, each row's index into the texts, and the texts. Grouping by value sends the
+    value once per distinct label instead of once per row; numeric projects, whose values are
+    mostly distinct, read one row per annotation instead (`read_rows`).
+    """
+    sql = (
+        "SELECT value::text, count(*), string_agg(item_id::text || E'\\t' || rater_id::text || E'\\t' || "
+        f"COALESCE(instruction_version_id, -1)::text, E'\\n') FROM labeling_annotation WHERE {where} GROUP BY value"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        groups = cursor.fetchall()
+    names = ["item", "rater", "version"]
+    if not groups:
+        return pd.DataFrame({n: pd.Series(dtype=np.int64) for n in names}), np.zeros(0, dtype=np.int64), []
+    raw = "\n".join(rows for _, _, rows in groups).encode()
+    df = pd.read_csv(io.BytesIO(raw), sep="\t", header=None, names=names, dtype=np.int64, quoting=csv.QUOTE_NONE)
+    text_index = np.repeat(np.arange(len(groups)), [count for _, count, _ in groups])
+    return df, text_index, [text for text, _, _ in groups]
+
+
 def annotation_frame(*, project: Project, item_ids: list[int] | None = None) -> AnnotationFrame:
     """Every annotation of the project's regular and gold items (exam and practice items excluded)."""
     where = f"project_id = {int(project.pk)}"
     if item_ids is not None:
         ids = ",".join(str(int(i)) for i in item_ids) or "NULL"
         where += f" AND item_id IN ({ids})"
-    df = read_table(
-        columns=["item_id", "rater_id", "COALESCE(instruction_version_id, -1)", "value"],
-        table="labeling_annotation",
-        where=where,
-        names=["item", "rater", "version", "value"],
-        dtype={"item": np.int64, "rater": np.int64, "version": np.int64, "value": str},
-    )
+    if project.label_type in NUMERIC_TYPES:
+        df = read_rows(
+            columns=["item_id", "rater_id", "COALESCE(instruction_version_id, -1)", "value"],
+            table="labeling_annotation",
+            where=where,
+            names=["item", "rater", "version", "value"],
+            dtype={"item": np.int64, "rater": np.int64, "version": np.int64, "value": str},
+        )
+        text_index, texts = pd.factorize(df["value"]) if len(df) else (np.zeros(0, dtype=np.int64), [])
+    else:
+        df, text_index, texts = _read_by_value(where)
     excluded = _excluded_items(project)
     if len(excluded):
-        df = df[~df["item"].isin(excluded)]
-    return frame_from_values(
+        keep = ~df["item"].isin(excluded).to_numpy()
+        df, text_index = df[keep], np.asarray(text_index)[keep]
+    return frame_from_codes(
         project=project,
         item=df["item"].to_numpy(np.int64),
         rater=df["rater"].to_numpy(np.int64),
         version=df["version"].to_numpy(np.int64),
-        json_values=df["value"].to_numpy(object),
+        text_index=np.asarray(text_index, dtype=np.int64),
+        texts=list(texts),
     )
 
 
-def frame_from_values(
-    *, project: Project, item: np.ndarray, rater: np.ndarray, version: np.ndarray, json_values: np.ndarray
+def frame_from_codes(
+    *,
+    project: Project,
+    item: np.ndarray,
+    rater: np.ndarray,
+    version: np.ndarray,
+    text_index: np.ndarray,
+    texts: list[str],
 ) -> AnnotationFrame:
-    """Code JSON texts against the project's domain; only distinct texts are decoded."""
-    inverse, texts = pd.factorize(json_values) if len(json_values) else ([], [])
+    """Frame from each annotation's index into a list of distinct JSON texts."""
     decoded = [normalize_value(json.loads(t)) for t in texts]
     domain = project_domain(project=project, observed=decoded)
     position = {value_key(v): i for i, v in enumerate(domain)}
     text_code = np.array([position[value_key(v)] for v in decoded], dtype=np.int64)
-    code = text_code[np.asarray(inverse, dtype=np.int64)] if len(json_values) else np.zeros(0, dtype=np.int64)
+    code = text_code[np.asarray(text_index, dtype=np.int64)] if len(texts) else np.zeros(0, dtype=np.int64)
     numeric = None
     if domain and all(isinstance(v, int | float) and not isinstance(v, bool) for v in domain):
         numeric = np.array([float(v) for v in domain])

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from labeling.selectors.annotation_frame import AnnotationFrame
+from labeling.services.dawid_skene import unique_inverse
 
 _TIE_EPS = 1e-9
 
@@ -36,8 +37,8 @@ class Aggregate:
 
 
 def _index(frame: AnnotationFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    items, item_idx, counts = np.unique(frame.item, return_inverse=True, return_counts=True)
-    return items, item_idx, counts
+    items, item_idx = unique_inverse(frame.item)
+    return items, item_idx, np.bincount(item_idx, minlength=len(items))
 
 
 def _votes(frame: AnnotationFrame, item_idx: np.ndarray, n_items: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -106,8 +107,8 @@ def dawid_skene(frame: AnnotationFrame, n_iter: int = 100, tol: float = 1e-5) ->
     from labeling.services import dawid_skene as ds
 
     v = frame.n_values
-    items, _, counts = _index(frame)
-    fit = ds.fit(frame.item, frame.rater, frame.code, n_iter=n_iter, tol=tol)
+    items, item_idx, counts = _index(frame)
+    fit = ds.fit(item_idx, frame.rater, frame.code, n_iter=n_iter, tol=tol)
     proba = np.zeros((len(items), v))
     proba[:, fit.labels] = fit.probas
     agg = _from_scores("dawid_skene", items, counts, proba)

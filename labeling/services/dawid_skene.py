@@ -14,9 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 _EPS = 1e-10
+
+
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(values, return_inverse=True)` by hashing: sorts only the distinct values, not every row."""
+    codes, uniques = pd.factorize(np.asarray(values))
+    uniques = np.asarray(uniques)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return uniques[order], rank[codes]
 
 
 @dataclass
@@ -62,9 +73,9 @@ def fit(
     task: np.ndarray, worker: np.ndarray, label: np.ndarray, *, n_iter: int = 100, tol: float = 1e-5
 ) -> DawidSkeneFit:
     """Fit on parallel arrays of integer task, worker and label codes (one entry per annotation)."""
-    tasks, t = np.unique(task, return_inverse=True)
-    workers, w = np.unique(worker, return_inverse=True)
-    labels, lab = np.unique(label, return_inverse=True)
+    tasks, t = unique_inverse(task)
+    workers, w = unique_inverse(worker)
+    labels, lab = unique_inverse(label)
     n, n_tasks, n_workers, k = len(t), len(tasks), len(workers), len(labels)
     pair = w * k + lab
     ones = np.ones(n)
@@ -87,9 +98,9 @@ def fit(
         log_likelihood = np.asarray(incidence @ _log_errors(errors, used))
         # crowd-kit's bound: expected joint log-likelihood per annotation (the prior counted once per
         # annotation) plus the posterior's entropy, with probabilities clipped at eps.
-        joint = float((probas * (log_likelihood + per_task[:, None] * np.log(priors)[None, :])).sum())
+        joint = float(np.vdot(probas, log_likelihood) + (per_task @ probas) @ np.log(priors))
         probas = np.maximum(probas, _EPS)
-        entropy = -float((probas * np.log(probas)).sum())
+        entropy = -float(np.vdot(probas, np.log(probas)))
         new_loss = (joint + entropy) / n
         history.append(new_loss)
         if new_loss - loss < tol:

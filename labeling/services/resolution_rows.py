@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from labeling.models import Project, ResolutionKind
-from labeling.selectors.annotation_frame import AnnotationFrame, normalize_value, read_table
+from labeling.selectors.annotation_frame import AnnotationFrame, normalize_value, read_rows
 from labeling.services import aggregators
 
 STRING = np.dtypes.StringDType()
@@ -89,12 +89,14 @@ class ResultRows:
     count: np.ndarray
     needs: np.ndarray
     reason: np.ndarray  # "", "tie" or "low_confidence"
+    backslash: bool = False  # some label or key text holds a backslash (COPY must escape it)
 
     def __len__(self) -> int:
         return len(self.item)
 
     def take(self, which: np.ndarray) -> ResultRows:
-        return ResultRows(**{name: getattr(self, name)[which] for name in self.__dataclass_fields__})
+        arrays = {name: getattr(self, name)[which] for name in self.__dataclass_fields__ if name != "backslash"}
+        return ResultRows(**arrays, backslash=self.backslash)
 
     def row(self, index: int) -> dict[str, Any]:
         """One item's values as Python objects, for the ORM."""
@@ -109,14 +111,15 @@ class ResultRows:
 
 
 def result_rows(*, project: Project, frame: AnnotationFrame, agg: aggregators.Aggregate) -> ResultRows:
+    domain_texts = [label_json(v) for v in frame.domain]
+    keys = [json.dumps(distribution_key(v), ensure_ascii=False) for v in frame.domain]
     if agg.label_number is not None:
         labels = np.array([label_json(float(x)) for x in agg.label_number], dtype=STRING)
     else:
-        labels = np.array([label_json(v) for v in frame.domain], dtype=STRING)[agg.label_code]
+        labels = np.array(domain_texts, dtype=STRING)[agg.label_code]
     if agg.dist_keys is not None:
         distributions = format_json_objects([json.dumps(k) for k in agg.dist_keys], agg.proba, skip_zero=False)
     else:
-        keys = [json.dumps(distribution_key(v), ensure_ascii=False) for v in frame.domain]
         distributions = format_json_objects(keys, agg.proba, skip_zero=True)
     confidence = np.round(agg.confidence.astype(float), 6)
     low = confidence < project.confidence_threshold
@@ -129,12 +132,13 @@ def result_rows(*, project: Project, frame: AnnotationFrame, agg: aggregators.Ag
         count=np.asarray(agg.counts, dtype=np.int64),
         needs=np.asarray(agg.tie | low, dtype=bool),
         reason=reason,
+        backslash=any("\\" in text for text in domain_texts + keys),
     )
 
 
 def current_resolutions(project_id: int) -> pd.DataFrame:
     """The project's current rows: item, id, kind, method, label text, confidence, count, flag."""
-    df = read_table(
+    df = read_rows(
         columns=[
             "item_id",
             "id",
@@ -155,9 +159,9 @@ def current_resolutions(project_id: int) -> pd.DataFrame:
     return df
 
 
-def _escape(texts: np.ndarray) -> np.ndarray:
+def _escape(texts: np.ndarray, backslash: bool) -> np.ndarray:
     """COPY text format: a backslash must be doubled (JSON text holds no raw tab or newline)."""
-    return np.strings.replace(texts, "\\", "\\\\") if np.strings.find(texts, "\\").max(initial=-1) >= 0 else texts
+    return np.strings.replace(texts, "\\", "\\\\") if backslash else texts
 
 
 def write_resolutions(*, project: Project, method: str, rows: ResultRows, supersedes: np.ndarray) -> None:
@@ -165,27 +169,29 @@ def write_resolutions(*, project: Project, method: str, rows: ResultRows, supers
     if not len(rows):
         return
     constant = f"{int(project.pk)}\t{ResolutionKind.AUTOMATIC}\t{method}\t\tt\t{timezone.now().isoformat()}\t"
-    confidence = np.where(np.isnan(rows.confidence), _NULL, rows.confidence.astype(STRING))
-    fields = [
-        rows.item.astype(STRING),
-        _escape(rows.label),
+    confidence = rows.confidence.tolist()
+    if np.isnan(rows.confidence).any():
+        confidence = [_NULL if c != c else repr(c) for c in confidence]
+    fields = zip(
+        rows.item.tolist(),
+        _escape(rows.label, rows.backslash).tolist(),
         confidence,
-        _escape(rows.distribution),
-        rows.count.astype(STRING),
-        np.where(rows.needs, "t", "f").astype(STRING),
-        rows.reason,
-        np.where(supersedes >= 0, supersedes.astype(STRING), _NULL),
-    ]
-    line = np.full(len(rows), constant, dtype=STRING)
-    for index, value in enumerate(fields):
-        line = np.strings.add(line, value)
-        line = np.strings.add(line, "\t" if index < len(fields) - 1 else "\n")
+        _escape(rows.distribution, rows.backslash).tolist(),
+        rows.count.tolist(),
+        np.where(rows.needs, "t", "f").tolist(),
+        rows.reason.tolist(),
+        [_NULL if s < 0 else s for s in supersedes.tolist()],
+        strict=True,
+    )
+    # One %-format per row is the cheapest way from columns to COPY text (numpy string adds copy each line).
+    line = constant.replace("%", "%%") + "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n"
+    text = "".join([line % values for values in fields])
     columns = (
         "project_id, kind, method, rationale, is_current, created_at, item_id, label, confidence, distribution, "
         "annotation_count, needs_adjudication, adjudication_reason, supersedes_id"
     )
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY labeling_resolution ({columns}) FROM STDIN") as copy:
-        copy.write("".join(line.tolist()))
+        copy.write(text)
 
 
 def retire(ids: np.ndarray) -> None:

@@ -22,32 +22,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _database_url(name: str) -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/labeling")
-    return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-
-
-def _recreate_database(name: str) -> None:
-    import psycopg
-
-    admin = _database_url("postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup_django(database: str) -> None:
-    os.environ["DATABASE_URL"] = _database_url(database)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
+from bench.benchdb import recreate_database as _recreate_database  # noqa: E402
+from bench.benchdb import setup_django as _setup_django  # noqa: E402
 
 
 class PeakRss:

@@ -12,7 +12,7 @@ from ingestion.records import DeadLetterRecord
 PAYLOAD_KEEP_BYTES = 64 * 1024
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint: an error fails the caller's whole transaction
 def dead_letters_record(*, consumer: str, dead_letters: list[DeadLetterRecord], now: datetime) -> int:
     """Idempotent on (topic, partition, offset): a replayed batch records nothing twice."""
     if not dead_letters:

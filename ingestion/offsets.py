@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # 2 round trips fewer per batch; it never catches errors
 def consumer_offsets_record(
     *, group: str, positions: dict[tuple[str, int], tuple[int, int | None]], now: datetime
 ) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def counters_add(*, values: dict[str, int], now: datetime) -> None:
     items = sorted((name, n) for name, n in values.items() if n)
     if not items:

@@ -240,7 +240,8 @@ def feedback_batch_join(
     if not request_rows:
         return outcome
     real_requests = sum(1 for r in requests if r.state != "awaiting")
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: nothing here catches a database error, so the caller's transaction fails as a whole.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_TEMP_TABLES)
         with cursor.copy(
             "COPY fj_req (request_id, state, model, model_version, served_at, features, prediction, user_id,"

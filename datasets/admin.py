@@ -33,3 +33,8 @@ class DatasetVersionAdmin(ReadOnlyAdmin):
 class DatasetErasureAdmin(ReadOnlyAdmin):
     list_display = ("version", "subject_kind", "rows_removed", "rows_redacted", "erased_at")
     list_filter = ("subject_kind",)
+
+
+@admin.register(models.DatasetRow, models.ErasedSubject)
+class DatasetRecordAdmin(ReadOnlyAdmin):
+    show_full_result_count = False

@@ -31,3 +31,15 @@ class DirectLabelAdmin(admin.ModelAdmin):
     list_display = ("request_id", "version", "is_current", "is_final", "label", "weight", "source", "model")
     list_filter = ("is_current", "is_final", "source", "model")
     search_fields = ("request__request_id",)
+
+
+@admin.register(models.FeedbackCounter)
+class FeedbackCounterAdmin(admin.ModelAdmin):
+    list_display = ("minute", "name", "value")
+    list_filter = ("name",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -90,3 +90,13 @@ class ExamAttemptAdmin(ReadOnlyAdmin):
 class RaterStatusEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "project", "action", "reason", "actor")
     list_filter = ("action", "project")
+
+
+@admin.register(models.ConsentEvent)
+class ConsentEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "action", "consent_text_version")
+
+
+@admin.register(models.CampaignInvite, models.PracticeAnswer, models.GoldCheck)
+class RaterRecordAdmin(ReadOnlyAdmin):
+    """Audit views; consented attributes (RaterAttributes) are deliberately not in the admin: aggregate only."""

@@ -194,17 +194,23 @@ def _application_for_update(application_id: int) -> RaterApplication:
     return application
 
 
-@transaction.atomic
-def application_approve(*, application_id: int, actor, note: str = "") -> RaterApplication:
-    """Staff qualify an applicant by hand (with or without an exam)."""
+def _application_decide(application_id: int, status: str, *, actor, note: str) -> RaterApplication:
+    """Lock the application and record the decision; refuses to record the same decision twice."""
     application = _application_for_update(application_id)
-    if application.status == ApplicationStatus.APPROVED:
-        raise ConflictError("This application is already approved.", extra={"code": "already_decided"})
-    application.status = ApplicationStatus.APPROVED
+    if application.status == status:
+        raise ConflictError(f"This application is already {status}.", extra={"code": "already_decided"})
+    application.status = status
     application.decided_by = actor
     application.decided_at = timezone.now()
     application.decision_note = note
     application.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return application
+
+
+@transaction.atomic
+def application_approve(*, application_id: int, actor, note: str = "") -> RaterApplication:
+    """Staff qualify an applicant by hand (with or without an exam)."""
+    application = _application_decide(application_id, ApplicationStatus.APPROVED, actor=actor, note=note)
     project = application.campaign.project
     if project is not None:
         membership = membership_join(project=project, user=application.user, qualified=True)
@@ -220,14 +226,7 @@ def application_approve(*, application_id: int, actor, note: str = "") -> RaterA
 @transaction.atomic
 def application_reject(*, application_id: int, actor, note: str = "") -> RaterApplication:
     """Staff turn an applicant down: the application is closed and the project membership removed."""
-    application = _application_for_update(application_id)
-    if application.status == ApplicationStatus.REJECTED:
-        raise ConflictError("This application is already rejected.", extra={"code": "already_decided"})
-    application.status = ApplicationStatus.REJECTED
-    application.decided_by = actor
-    application.decided_at = timezone.now()
-    application.decision_note = note
-    application.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    application = _application_decide(application_id, ApplicationStatus.REJECTED, actor=actor, note=note)
     project = application.campaign.project
     if project is not None:
         ProjectMembership.objects.filter(project=project, user=application.user).update(

@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from datasets.models import GoldPolicy
 from datasets.selectors.drift import versions_diff
 from datasets.selectors.versions import (
     dataset_get,
@@ -19,7 +20,6 @@ from datasets.selectors.versions import (
     version_summary_dict,
 )
 from datasets.services.build import dataset_build_start
-from datasets.models import GoldPolicy
 from datasets.services.definitions import dataset_create, dataset_gold_policy_set
 from datasets.services.export import CONTENT_TYPES, FORMATS, version_export_chunks
 

@@ -23,9 +23,9 @@ from datetime import datetime
 from django.db import connection
 
 from datasets.models import GoldPolicy, RowSource
-from labeling.selectors.crowd_items import non_crowd_item_ids
 from datasets.services.pseudonyms import feedback_user_token, rater_pseudonyms, rater_token
 from datasets.services.splits import split_for_key
+from labeling.selectors.crowd_items import non_crowd_item_ids
 
 COPY_COLUMNS = (
     "version_id",

@@ -44,8 +44,10 @@ def eager_celery():
 def _answer(rater_index: int, item: Item) -> str:
     """What a scripted rater answers, from the payload alone (all a rater sees)."""
     shown = item.payload["shows"]
-    if item.payload.get("kind") == "check":  # gold: two raters say cat, one says dog; the known answer is bird
-        return "dog" if rater_index == 2 else shown
+    if item.payload.get("kind") == "check":  # gold, known answer bird: two raters say cat, the third dog or bird
+        if rater_index == 2:
+            return "bird" if item.payload["n"] == 100 else "dog"
+        return shown
     k = item.payload["n"]
     if (k + rater_index) % 5 == 0:  # some honest disagreement: a few 2-1 splits for the queue
         return CATEGORIES[(CATEGORIES.index(shown) + 1) % 3]
@@ -109,7 +111,7 @@ def test_the_crowd_answering_gold_leaves_no_trace_in_resolution(mixed_project, a
     gold = list(project.items.filter(is_gold=True))
     # Given every rater answered every gold item (the crowd's majority there is wrong) and the regular ones
     assert Annotation.objects.filter(item__in=gold).count() == 12
-    assert set(Annotation.objects.filter(item__in=gold).values_list("value", flat=True)) == {"cat", "dog"}
+    assert set(Annotation.objects.filter(item__in=gold).values_list("value", flat=True)) == {"cat", "dog", "bird"}
     # Then the per-item task resolved the regular items that reached their overlap, and no gold item
     assert Resolution.objects.filter(project=project, item__is_gold=False).count() == REGULAR
     assert _non_crowd_resolutions(project) == 0
@@ -212,4 +214,7 @@ def test_agreement_is_computed_on_regular_items_only(mixed_project):
 
     # And the gold answers are measured against the known answer, as the raters' accuracy, apart
     gold = project_report(project=project, bootstrap=0)["gold"]
-    assert gold == {"items": 4, "answers": 12, "raters": 3, "answer_accuracy": 0.0}
+    assert gold == {"items": 4, "answers": 12, "raters": 3, "answer_accuracy": round(1 / 12, 4)}
+    out = io.StringIO()
+    call_command("project_report", "mixed", bootstrap=0, stdout=out)
+    assert "gold items: 4 (not in the figures above), 12 answers, rater accuracy 0.0833" in out.getvalue()

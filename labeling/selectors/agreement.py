@@ -265,11 +265,11 @@ def _tie_expected_accuracy(frame: AnnotationFrame, agg: aggregators.Aggregate, i
 
 
 def gold_accuracy(*, project: Project) -> dict[str, Any]:
-    """Raters' answers on quality-control gold items against the known answers (exact match)."""
+    """Raters' answers on quality-control gold items (those answered) against the known answers, exact match."""
     frame = annotation_frame(project=project, scope="gold")
-    known = dict(project.items.filter(pk__in=np.unique(frame.item).tolist()).values_list("id", "gold_value"))
-    position = {value_key(v): i for i, v in enumerate(frame.domain)}
     items = np.unique(frame.item)
+    known = dict(project.items.filter(pk__in=items.tolist()).values_list("id", "gold_value"))
+    position = {value_key(v): i for i, v in enumerate(frame.domain)}
     truth = np.array([position.get(value_key(known[int(i)]), -1) for i in items], dtype=np.int64)
     hit = truth[np.searchsorted(items, frame.item)] == frame.code if len(frame) else np.zeros(0, dtype=bool)
     return {

@@ -18,7 +18,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(models.Dataset)
 class DatasetAdmin(admin.ModelAdmin):
-    list_display = ("name", "direct_model", "train_fraction", "validation_fraction", "test_fraction", "created_at")
+    list_display = (
+        "name", "direct_model", "gold", "train_fraction", "validation_fraction", "test_fraction", "created_at",
+    )  # fmt: skip
     search_fields = ("name",)
     filter_horizontal = ("projects",)
 

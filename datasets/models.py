@@ -21,6 +21,13 @@ class ImmutableVersionError(ConflictError):
     """Raised when code tries to change a built version or its rows."""
 
 
+class GoldPolicy(models.TextChoices):
+    """What a build does with the projects' quality-control gold items (never a crowd label either way)."""
+
+    EXCLUDE = "exclude", "Leave gold items out"
+    KNOWN_ANSWER = "known_answer", "Export gold items with their known answer, source 'gold'"
+
+
 class Dataset(models.Model):
     name = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -39,6 +46,12 @@ class Dataset(models.Model):
     instruction_versions = models.JSONField(default=list, blank=True, help_text="Allowed version numbers")
     adjudicated_only = models.BooleanField(default=False)
     exclude_erased_users = models.BooleanField(default=True)
+    gold = models.CharField(
+        max_length=16,
+        choices=GoldPolicy.choices,
+        default=GoldPolicy.EXCLUDE,
+        help_text="Gold items: left out, or exported with their known answer (source 'gold')",
+    )
 
     # Deterministic split by a hash of the item or request id.
     train_fraction = models.FloatField(default=0.8)
@@ -69,6 +82,7 @@ class Dataset(models.Model):
             models.CheckConstraint(
                 condition=Q(drift_threshold__gte=0) & Q(drift_threshold__lte=1), name="dataset_drift_threshold_range"
             ),
+            models.CheckConstraint(condition=Q(gold__in=GoldPolicy.values), name="dataset_gold_policy_valid"),
         ]
 
     def __str__(self) -> str:
@@ -113,6 +127,7 @@ class DatasetVersion(models.Model):
     row_count = models.PositiveIntegerField(default=0)
     split_counts = models.JSONField(default=dict)
     label_counts = models.JSONField(default=dict)
+    source_counts = models.JSONField(default=dict, help_text="{source: rows}: human, direct, gold")
     feature_counts = models.JSONField(default=dict, help_text="{feature: {value: count}} of categorical features")
     content_hash = models.CharField(max_length=64, blank=True)
     newest_label_at = models.DateTimeField(null=True, blank=True)
@@ -156,6 +171,7 @@ class DatasetVersion(models.Model):
 class RowSource(models.TextChoices):
     HUMAN = "human", "Resolved human label"
     DIRECT = "direct", "Direct label"
+    GOLD = "gold", "Known answer of a gold item"
 
 
 class Split(models.TextChoices):

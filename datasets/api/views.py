@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from datasets.models import GoldPolicy
 from datasets.selectors.drift import versions_diff
 from datasets.selectors.versions import (
     dataset_get,
@@ -19,7 +20,7 @@ from datasets.selectors.versions import (
     version_summary_dict,
 )
 from datasets.services.build import dataset_build_start
-from datasets.services.definitions import dataset_create
+from datasets.services.definitions import dataset_create, dataset_gold_policy_set
 from datasets.services.export import CONTENT_TYPES, FORMATS, version_export_chunks
 
 
@@ -41,6 +42,7 @@ class DatasetOutput(serializers.Serializer):
     split_seed = serializers.CharField()
     max_label_age = serializers.DurationField(allow_null=True)
     drift_threshold = serializers.FloatField()
+    gold = serializers.CharField()
     created_at = serializers.DateTimeField()
 
     def get_project_ids(self, dataset) -> list[int]:
@@ -68,6 +70,12 @@ class DatasetListApi(APIView):
         split_seed = serializers.CharField(required=False, allow_blank=True, default="")
         max_label_age = serializers.DurationField(required=False, allow_null=True, default=None)
         drift_threshold = serializers.FloatField(required=False, default=0.1, min_value=0, max_value=1)
+        gold = serializers.ChoiceField(
+            choices=GoldPolicy.choices,
+            required=False,
+            default=GoldPolicy.EXCLUDE,
+            help_text="Gold items: left out, or exported with their known answer flagged source 'gold'",
+        )
 
     @extend_schema(operation_id="datasets_list", responses=DatasetOutput(many=True))
     def get(self, request):
@@ -82,12 +90,24 @@ class DatasetListApi(APIView):
 
 
 class DatasetDetailApi(APIView):
+    """GET the definition and its versions; PATCH the gold policy of later builds."""
+
     permission_classes = [IsAdminUser]
+
+    class Input(serializers.Serializer):
+        gold = serializers.ChoiceField(choices=GoldPolicy.choices)
 
     @extend_schema(operation_id="datasets_detail", responses=OpenApiTypes.OBJECT)
     def get(self, request, name: str):
         dataset = dataset_get(name=name)
         return Response({**DatasetOutput(dataset).data, "versions": dataset_versions_overview(dataset=dataset)})
+
+    @extend_schema(operation_id="datasets_update", request=Input, responses=DatasetOutput)
+    def patch(self, request, name: str):
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        dataset = dataset_gold_policy_set(dataset=dataset_get(name=name), gold=data.validated_data["gold"])
+        return Response(DatasetOutput(dataset).data)
 
 
 class VersionBuildApi(APIView):

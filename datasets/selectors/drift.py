@@ -3,6 +3,10 @@
 Drift is the L-infinity (Chebyshev) distance between two categorical distributions, the largest
 difference in any one category's share (TFDV's skew measure): it says "some class moved by X points",
 which a dashboard can put next to a per-dataset threshold.
+
+A diff also says where rows come from (`source`: human, direct, gold): rows added and removed per
+source, and rows whose source changed, e.g. a gold item exported with its known answer where an
+older version had a crowd label for it, or left out after a change of the gold policy.
 """
 
 from __future__ import annotations
@@ -60,6 +64,16 @@ SELECT count(*) FILTER (WHERE a.key IS NULL),
 FROM (SELECT key, label FROM datasets_datasetrow WHERE version_id = %(old)s) a
 FULL OUTER JOIN (SELECT key, label FROM datasets_datasetrow WHERE version_id = %(new)s) b ON a.key = b.key
 """
+_BY_SOURCE_SQL = """
+SELECT coalesce(b.source, a.source),
+       count(*) FILTER (WHERE a.key IS NULL),
+       count(*) FILTER (WHERE b.key IS NULL),
+       count(*) FILTER (WHERE a.key IS NOT NULL AND b.key IS NOT NULL AND a.label <> b.label),
+       count(*) FILTER (WHERE a.key IS NOT NULL AND b.key IS NOT NULL AND a.source <> b.source)
+FROM (SELECT key, label, source FROM datasets_datasetrow WHERE version_id = %(old)s) a
+FULL OUTER JOIN (SELECT key, label, source FROM datasets_datasetrow WHERE version_id = %(new)s) b ON a.key = b.key
+GROUP BY 1 ORDER BY 1
+"""
 _ADDED_SQL = """
 SELECT b.key FROM datasets_datasetrow b WHERE b.version_id = %(new)s AND NOT EXISTS (
     SELECT 1 FROM datasets_datasetrow a WHERE a.version_id = %(old)s AND a.key = b.key) ORDER BY b.key LIMIT %(n)s
@@ -69,9 +83,9 @@ SELECT a.key FROM datasets_datasetrow a WHERE a.version_id = %(old)s AND NOT EXI
     SELECT 1 FROM datasets_datasetrow b WHERE b.version_id = %(new)s AND b.key = a.key) ORDER BY a.key LIMIT %(n)s
 """
 _RELABELED_SQL = """
-SELECT a.key, a.label::text, b.label::text FROM datasets_datasetrow a
+SELECT a.key, a.label::text, b.label::text, a.source, b.source FROM datasets_datasetrow a
 JOIN datasets_datasetrow b ON b.version_id = %(new)s AND b.key = a.key
-WHERE a.version_id = %(old)s AND a.label <> b.label ORDER BY a.key LIMIT %(n)s
+WHERE a.version_id = %(old)s AND (a.label <> b.label OR a.source <> b.source) ORDER BY a.key LIMIT %(n)s
 """
 
 
@@ -84,12 +98,20 @@ def versions_diff(*, old: DatasetVersion, new: DatasetVersion, sample: int = DIF
     with connection.cursor() as cursor:
         cursor.execute(_DIFF_COUNTS_SQL, params)
         added, removed, relabeled, unchanged = cursor.fetchone()
+        cursor.execute(_BY_SOURCE_SQL, params)
+        by_source = {
+            source: {"added": add, "removed": rem, "relabeled": rel, "source_changed": moved}
+            for source, add, rem, rel, moved in cursor.fetchall()
+        }
         cursor.execute(_ADDED_SQL, params)
         added_keys = [row[0] for row in cursor.fetchall()]
         cursor.execute(_REMOVED_SQL, params)
         removed_keys = [row[0] for row in cursor.fetchall()]
         cursor.execute(_RELABELED_SQL, params)
-        relabeled_rows = [{"key": key, "old": old_label, "new": new_label} for key, old_label, new_label in cursor]
+        relabeled_rows = [
+            {"key": key, "old": old_label, "new": new_label, "old_source": old_source, "new_source": new_source}
+            for key, old_label, new_label, old_source, new_source in cursor
+        ]
     return {
         "old": {"number": old.number, "content_hash": old.content_hash, "row_count": old.row_count},
         "new": {"number": new.number, "content_hash": new.content_hash, "row_count": new.row_count},
@@ -97,6 +119,9 @@ def versions_diff(*, old: DatasetVersion, new: DatasetVersion, sample: int = DIF
         "removed": removed,
         "relabeled": relabeled,
         "unchanged": unchanged,
+        "source_changed": sum(entry["source_changed"] for entry in by_source.values()),
+        "by_source": by_source,
+        "source_counts": {"old": old.source_counts, "new": new.source_counts},
         "samples": {"added": added_keys, "removed": removed_keys, "relabeled": relabeled_rows},
         "label_distribution": {"old": shares(old.label_counts), "new": shares(new.label_counts)},
         **_drift(old, new),

@@ -45,6 +45,8 @@ def version_summary_dict(*, version: DatasetVersion) -> dict:
         "built_at": version.built_at,
         "row_count": version.row_count,
         "split_counts": version.split_counts,
+        "source_counts": version.source_counts,
+        "gold": version.definition.get("gold", "exclude"),
         "label_distribution": version.label_distribution,
         "content_hash": version.content_hash,
         "erasures": [

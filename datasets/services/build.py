@@ -51,6 +51,7 @@ def dataset_definition_snapshot(*, dataset: Dataset) -> dict:
             "test": dataset.test_fraction,
             "seed": dataset.split_seed,
         },
+        "gold": dataset.gold,
         "max_label_age_seconds": dataset.max_label_age.total_seconds() if dataset.max_label_age else None,
         "drift_threshold": dataset.drift_threshold,
     }

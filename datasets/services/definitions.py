@@ -1,4 +1,9 @@
-"""Dataset definitions: the mutable recipe a version is built from."""
+"""Dataset definitions: the mutable recipe a version is built from.
+
+The gold policy says what a build does with the projects' quality-control gold items: `exclude`
+(the default) leaves them out; `known_answer` exports each with its known answer as the label and
+`source = "gold"`. Gold is never exported as a crowd label: it never has a resolution to export.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from config.exceptions import ApplicationError, ConflictError
-from datasets.models import Dataset
+from datasets.models import Dataset, GoldPolicy
 from labeling.models import Project
 
 FRACTION_TOLERANCE = 1e-6
@@ -33,8 +38,10 @@ def dataset_create(
     split_seed: str = "",
     max_label_age: timedelta | None = None,
     drift_threshold: float = 0.1,
+    gold: str = GoldPolicy.EXCLUDE,
     created_by=None,
 ) -> Dataset:
+    gold = _gold_policy(gold)
     if Dataset.objects.filter(name=name).exists():
         raise ConflictError("A dataset with this name exists", {"name": name})
     project_ids = sorted(set(project_ids or []))
@@ -66,7 +73,25 @@ def dataset_create(
         split_seed=split_seed,
         max_label_age=max_label_age,
         drift_threshold=drift_threshold,
+        gold=gold,
         created_by=created_by,
     )
     dataset.projects.set(projects)
+    return dataset
+
+
+def _gold_policy(gold: str) -> str:
+    if gold not in GoldPolicy.values:
+        raise ApplicationError(
+            "Unknown gold policy", {"code": "unknown_gold_policy", "gold": gold, "allowed": GoldPolicy.values}
+        )
+    return gold
+
+
+@transaction.atomic
+def dataset_gold_policy_set(*, dataset: Dataset, gold: str) -> Dataset:
+    """Change what later builds do with gold items; built versions keep the policy they recorded."""
+    gold = _gold_policy(gold)
+    Dataset.objects.filter(pk=dataset.pk).update(gold=gold)
+    dataset.gold = gold
     return dataset

@@ -1,8 +1,17 @@
-"""Where a version's rows come from: resolved human labels and direct labels.
+"""Where a version's rows come from: resolved human labels, known answers of gold items, direct labels.
 
 Each source reads its inputs in keyset pages (memory stays flat, each page is its own short query)
 and yields tuples in `COPY_COLUMNS` order, ready for COPY. Sources follow the definition snapshot
 stored on the version, never the live `Dataset`, so a version is rebuilt exactly as recorded.
+
+Human labels come from regular items only (`labeling.selectors.crowd_items`): a gold, exam or
+practice item never contributes a crowd label, even through a resolution left from before that
+rule. With the `known_answer` gold policy, each gold item with a known answer becomes one row with
+that answer as the label, `source = "gold"`, method `known_answer`, kind `gold`, confidence 1, no
+soft label and no raters (the label is not theirs). Filters on resolutions apply to gold rows where
+they mean something: the label time window (on the item's creation, when the answer was set) and
+the confidence floor (1 always passes); `adjudicated_only` leaves them out; the instructions-version
+filter, about the annotations behind a crowd label, does not apply.
 """
 
 from __future__ import annotations
@@ -13,9 +22,10 @@ from datetime import datetime
 
 from django.db import connection
 
-from datasets.models import RowSource
+from datasets.models import GoldPolicy, RowSource
 from datasets.services.pseudonyms import feedback_user_token, rater_pseudonyms, rater_token
 from datasets.services.splits import split_for_key
+from labeling.selectors.crowd_items import non_crowd_item_ids
 
 COPY_COLUMNS = (
     "version_id",
@@ -112,6 +122,11 @@ class HumanLabelSource:
     def _where(self) -> tuple[str, dict]:
         clauses = ["r.is_current", "r.project_id = ANY(%(projects)s)", "r.label IS NOT NULL", "r.label <> 'null'"]
         params: dict = {"projects": self.project_ids}
+        # Gold, exam and practice items are few: an id list keeps the keyset page an index range scan.
+        excluded = non_crowd_item_ids(project_ids=self.project_ids)
+        if excluded:
+            clauses.append("NOT (r.item_id = ANY(%(non_crowd)s))")
+            params["non_crowd"] = excluded
         if self.filters["label_from"]:
             clauses.append("r.created_at >= %(label_from)s")
             params["label_from"] = datetime.fromisoformat(self.filters["label_from"])
@@ -185,6 +200,82 @@ class HumanLabelSource:
         )  # fmt: skip
 
 
+_GOLD_SQL = """
+SELECT i.id, p.name, i.external_id, i.payload::text, i.gold_value::text, i.created_at::text, i.gold_explanation
+FROM labeling_item i JOIN labeling_project p ON p.id = i.project_id
+WHERE {where} AND i.id > %(after)s ORDER BY i.id LIMIT %(limit)s
+"""
+
+
+class GoldLabelSource:
+    """Known answers of the projects' gold items, flagged `source = "gold"` (the `known_answer` policy)."""
+
+    def __init__(self, *, definition: dict) -> None:
+        self.definition = definition
+        self.filters = definition["filters"]
+        self.split = _Splitter(definition)
+
+    @property
+    def enabled(self) -> bool:
+        # Versions recorded before the gold policy existed carry none: they build as `exclude`.
+        return (
+            self.definition.get("gold", GoldPolicy.EXCLUDE) == GoldPolicy.KNOWN_ANSWER
+            and bool(self.definition["projects"])
+            and not self.filters["adjudicated_only"]
+        )
+
+    def _where(self) -> tuple[str, dict]:
+        clauses = [
+            "i.project_id = ANY(%(projects)s)",
+            "i.is_gold",
+            "NOT i.is_exam",
+            "NOT i.is_practice",
+            "i.gold_value IS NOT NULL",
+            "i.gold_value <> 'null'::jsonb",
+        ]
+        params: dict = {"projects": [project["id"] for project in self.definition["projects"]]}
+        if self.filters["label_from"]:
+            clauses.append("i.created_at >= %(label_from)s")
+            params["label_from"] = datetime.fromisoformat(self.filters["label_from"])
+        if self.filters["label_to"]:
+            clauses.append("i.created_at < %(label_to)s")
+            params["label_to"] = datetime.fromisoformat(self.filters["label_to"])
+        return " AND ".join(clauses), params
+
+    def count(self) -> int:
+        if not self.enabled:
+            return 0
+        where, params = self._where()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM labeling_item i WHERE {where}", params)
+            return cursor.fetchone()[0]
+
+    def chunks(self, *, version_id: int, chunk_size: int) -> Iterator[list[tuple]]:
+        if not self.enabled:
+            return
+        where, params = self._where()
+        sql = _GOLD_SQL.format(where=where)
+        after = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, {**params, "after": after, "limit": chunk_size})
+                page = cursor.fetchall()
+            if not page:
+                return
+            after = page[-1][0]
+            yield [self._row(version_id, row) for row in page]
+
+    def _row(self, version_id: int, row: tuple) -> tuple:
+        item_id, project, external_id, payload, known_answer, created_at, explanation = row
+        # The same key a crowd label of the item would have: a diff shows a gold row replacing one.
+        key = f"{project}/{external_id if external_id is not None else f'#{item_id}'}"
+        return (
+            version_id, key, self.split(key), RowSource.GOLD.value, known_answer, "{}", "{}", 1.0, None,
+            created_at, payload, item_id, external_id, None, "known_answer", "gold", None, "{}", "{}", "",
+            explanation, None, "{}", "", "", None, None, "", "", None, None, "{}",
+        )  # fmt: skip
+
+
 class DirectLabelSource:
     """Current, final direct labels of one model (optionally one version of its label rule)."""
 
@@ -247,8 +338,12 @@ class DirectLabelSource:
         )  # fmt: skip
 
 
-def sources_for(*, definition: dict, erased: frozenset[str]) -> list[HumanLabelSource | DirectLabelSource]:
+Source = HumanLabelSource | GoldLabelSource | DirectLabelSource
+
+
+def sources_for(*, definition: dict, erased: frozenset[str]) -> list[Source]:
     return [
         HumanLabelSource(definition=definition, erased=erased),
+        GoldLabelSource(definition=definition),
         DirectLabelSource(definition=definition, erased=erased),
     ]

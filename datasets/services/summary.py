@@ -2,11 +2,18 @@
 
 Everything here reads the rows back from PostgreSQL, so the figures describe what is stored (also
 after an erasure), not what the build believed it wrote.
+
+Gold rows (known answers, `source = "gold"`) are counted in the row, split, label and source counts
+like any exported row; the hash covers their `source`, so the same value as a known answer and as a
+crowd label hash differently. Label times (freshness) cover crowd and direct labels only: a gold
+row's time is when its answer was set, which says nothing about how fresh the collected labels are.
 """
 
 from __future__ import annotations
 
 from django.db import connection
+
+from datasets.models import RowSource
 
 # The label as text: strings bare ("entailment"), anything else as JSON ("1", "[1, 2]").
 LABEL_TEXT_SQL = "CASE jsonb_typeof(label) WHEN 'string' THEN label #>> '{}' ELSE label::text END"
@@ -39,7 +46,7 @@ def version_content_hash(*, version_id: int) -> str:
 
 
 def version_summary(*, version_id: int) -> dict:
-    """Row count, split and label counts, categorical feature counts, newest and median label time."""
+    """Row count, split, label and source counts, categorical feature counts, newest and median label time."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT split, count(*) FROM datasets_datasetrow WHERE version_id = %s GROUP BY split", [version_id]
@@ -50,6 +57,10 @@ def version_summary(*, version_id: int) -> dict:
             [version_id],
         )
         label_counts = {label: count for label, count in sorted(cursor.fetchall())}
+        cursor.execute(
+            "SELECT source, count(*) FROM datasets_datasetrow WHERE version_id = %s GROUP BY source", [version_id]
+        )
+        source_counts = {source: count for source, count in sorted(cursor.fetchall())}
         cursor.execute(
             """
             SELECT f.key, CASE jsonb_typeof(f.value) WHEN 'string' THEN f.value #>> '{}' ELSE f.value::text END,
@@ -67,9 +78,9 @@ def version_summary(*, version_id: int) -> dict:
         cursor.execute(
             """
             SELECT max(label_time), percentile_disc(0.5) WITHIN GROUP (ORDER BY label_time)
-            FROM datasets_datasetrow WHERE version_id = %s
+            FROM datasets_datasetrow WHERE version_id = %s AND source <> %s
             """,
-            [version_id],
+            [version_id, RowSource.GOLD.value],
         )
         newest, median = cursor.fetchone()
     feature_counts = {
@@ -81,6 +92,7 @@ def version_summary(*, version_id: int) -> dict:
         "row_count": sum(split_counts.values()),
         "split_counts": {split: split_counts.get(split, 0) for split in ("train", "validation", "test")},
         "label_counts": label_counts,
+        "source_counts": source_counts,
         "feature_counts": feature_counts,
         "newest_label_at": newest,
         "median_label_at": median,

@@ -51,7 +51,7 @@ def _bootstrap(request: Request) -> int:
 
 
 class AgreementReportApi(APIView):
-    """Krippendorff's alpha with a bootstrap CI, percent agreement, per rater / pair / instructions version."""
+    """Krippendorff's alpha with a bootstrap CI, percent agreement, per rater / pair / version: regular items only."""
 
     @extend_schema(parameters=[BOOTSTRAP_PARAM], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: int) -> Response:
@@ -60,7 +60,7 @@ class AgreementReportApi(APIView):
 
 
 class ProjectReportApi(APIView):
-    """Alpha at each applicable level, the consensus method, and consensus accuracy against gold."""
+    """Alpha over regular items, the consensus method, consensus accuracy, and raters' accuracy on gold."""
 
     @extend_schema(parameters=[BOOTSTRAP_PARAM], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: int) -> Response:

@@ -3,6 +3,15 @@
 Everything is computed from one AnnotationFrame (one COPY), vectorized, so the report for a
 million annotations takes seconds. Results name raters by id and username; the API only shows them
 to staff, managers and reviewers, never to raters.
+
+Which items each figure covers (the crowd rule is `labeling.selectors.crowd_items`):
+- alpha and its interval, percent agreement, per rater / pair / instructions version, the confusion
+  matrix and agreement with consensus: regular items only. They describe the crowd's labels, and
+  gold items, answered by the same raters but known in advance, would describe the quality checks.
+- `project_report`'s `accuracy`: consensus against known answers that regular items carry for
+  evaluation (imported gold values that are not quality checks).
+- `project_report`'s `gold`: raters' answers on quality-control gold items against their known
+  answers, a rater-accuracy figure; that is what gold is for, and it enters no crowd figure.
 """
 
 from __future__ import annotations
@@ -15,8 +24,10 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from labeling.models import AggregationMethod, InstructionVersion, LabelType, Project, RaterReliability, Resolution
+from labeling.models import AggregationMethod, InstructionVersion, LabelType, Project, RaterReliability
 from labeling.selectors.annotation_frame import NUMERIC_TYPES, AnnotationFrame, annotation_frame, value_key
+from labeling.selectors.crowd_items import crowd_item_q
+from labeling.selectors.resolution import adjudication_queue, resolutions_current
 from labeling.services import aggregators
 from labeling.services import alpha as kalpha
 
@@ -77,7 +88,7 @@ def alpha_cached(*, project: Project) -> dict[str, Any] | None:
 def _consensus(*, project: Project, frame: AnnotationFrame) -> tuple[np.ndarray, np.ndarray, str]:
     """Per item (sorted ids) the consensus code (-1 if none) and number: current resolutions, else computed."""
     items = np.unique(frame.item)
-    rows = list(Resolution.objects.filter(project=project, is_current=True).values_list("item_id", "label", "method"))
+    rows = list(resolutions_current(project=project).values_list("item_id", "label", "method"))
     codes = np.full(len(items), -1, dtype=np.int64)
     numbers = np.full(len(items), np.nan)
     if rows:
@@ -253,8 +264,24 @@ def _tie_expected_accuracy(frame: AnnotationFrame, agg: aggregators.Aggregate, i
     return round(float(np.mean(scores)), 4) if scores else None
 
 
+def gold_accuracy(*, project: Project) -> dict[str, Any]:
+    """Raters' answers on quality-control gold items (those answered) against the known answers, exact match."""
+    frame = annotation_frame(project=project, scope="gold")
+    items = np.unique(frame.item)
+    known = dict(project.items.filter(pk__in=items.tolist()).values_list("id", "gold_value"))
+    position = {value_key(v): i for i, v in enumerate(frame.domain)}
+    truth = np.array([position.get(value_key(known[int(i)]), -1) for i in items], dtype=np.int64)
+    hit = truth[np.searchsorted(items, frame.item)] == frame.code if len(frame) else np.zeros(0, dtype=bool)
+    return {
+        "items": int(len(items)),
+        "answers": len(frame),
+        "raters": int(len(np.unique(frame.rater))),
+        "answer_accuracy": _round(float(hit.mean())) if len(frame) else None,
+    }
+
+
 def project_report(*, project: Project, bootstrap: int = 1000) -> dict[str, Any]:
-    """Alpha at each applicable level, the consensus method, and consensus accuracy against gold."""
+    """Alpha at each applicable level, the consensus method, consensus accuracy, and raters' gold accuracy."""
     frame = annotation_frame(project=project)
     levels = applicable_levels(project=project, frame=frame)
     report: dict[str, Any] = {
@@ -267,19 +294,18 @@ def project_report(*, project: Project, bootstrap: int = 1000) -> dict[str, Any]
         "items": int(len(np.unique(frame.item))),
         "raters": int(len(np.unique(frame.rater))),
     }
+    report["gold"] = gold_accuracy(project=project)
     if len(frame) == 0:
         return {**report, "alpha": {}, "accuracy": {}}
     report["alpha"] = alpha_summary(frame=frame, levels=levels, bootstrap=bootstrap)
     report["percent_agreement"] = _round(
         kalpha.percent_agreement(kalpha.coincidences(kalpha.profiles_from(frame.item, frame.code, frame.n_values)))
     )
-    current = Resolution.objects.filter(project=project, is_current=True)
+    current = resolutions_current(project=project)
     report["consensus_method"] = sorted(set(current.values_list("method", flat=True))) or None
-    report["adjudication_queue"] = current.filter(needs_adjudication=True).count()
-    gold = dict(
-        project.items.filter(gold_value__isnull=False, is_exam=False, is_practice=False).values_list("id", "gold_value")
-    )
-    report["gold_items"] = len(gold)
+    report["adjudication_queue"] = adjudication_queue(project=project).count()
+    gold = dict(project.items.filter(crowd_item_q(), gold_value__isnull=False).values_list("id", "gold_value"))
+    report["known_answer_items"] = len(gold)
     if not gold:
         report["accuracy"] = {}
         return report

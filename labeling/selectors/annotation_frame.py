@@ -2,6 +2,11 @@
 
 Values are coded against the project's value domain: categories in the project's order (so ordinal
 codes are ranks), or the sorted distinct numbers for interval and ratio projects.
+
+The frame holds crowd work only (regular items, see `labeling.selectors.crowd_items`): every
+aggregation, resolution and agreement figure is computed from it, so gold, exam and practice items
+cannot reach any of them by another path. `scope="gold"` reads the gold items' annotations instead,
+for the figures that compare raters with known answers.
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from django.db import connection
 
 from labeling.models import LabelType, Project
+from labeling.selectors.crowd_items import gold_item_ids, non_crowd_item_ids
 
 NUMERIC_TYPES = (LabelType.INTERVAL, LabelType.RATIO)
 
@@ -103,15 +109,6 @@ def read_rows(*, columns: list[str], where: str, table: str, names: list[str], d
     )
 
 
-def _excluded_items(project: Project) -> np.ndarray:
-    """Exam and practice items (few): filtered in numpy so the big COPY needs no join."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM labeling_item WHERE project_id = %s AND (is_exam OR is_practice)", [int(project.pk)]
-        )
-        return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
-
-
 def _read_by_value(where: str) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """Annotations grouped by value: each distinct JSON text once, then its (item, rater, version) rows.
 
@@ -135,9 +132,23 @@ def _read_by_value(where: str) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     return df, text_index, [text for text, _, _ in groups]
 
 
-def annotation_frame(*, project: Project, item_ids: list[int] | None = None) -> AnnotationFrame:
-    """Every annotation of the project's regular and gold items (exam and practice items excluded)."""
+FrameScope = Literal["crowd", "gold"]
+
+
+def annotation_frame(
+    *, project: Project, item_ids: list[int] | None = None, scope: FrameScope = "crowd"
+) -> AnnotationFrame:
+    """Every annotation of the project's regular items; with `scope="gold"`, of its gold items instead.
+
+    Gold, exam and practice items are few, so their ids are read once and filtered in numpy: the big
+    read of annotations needs no join with the items.
+    """
+    if scope not in ("crowd", "gold"):
+        raise ValueError(f"unknown frame scope {scope!r}")
     where = f"project_id = {int(project.pk)}"
+    if scope == "gold":
+        gold = set(gold_item_ids(project_ids=[project.pk]))
+        item_ids = sorted(gold if item_ids is None else gold.intersection(int(i) for i in item_ids))
     if item_ids is not None:
         ids = ",".join(str(int(i)) for i in item_ids) or "NULL"
         where += f" AND item_id IN ({ids})"
@@ -152,7 +163,7 @@ def annotation_frame(*, project: Project, item_ids: list[int] | None = None) -> 
         text_index, texts = pd.factorize(df["value"]) if len(df) else (np.zeros(0, dtype=np.int64), [])
     else:
         df, text_index, texts = _read_by_value(where)
-    excluded = _excluded_items(project)
+    excluded = np.array(non_crowd_item_ids(project_ids=[project.pk]) if scope == "crowd" else [], dtype=np.int64)
     if len(excluded):
         keep = ~df["item"].isin(excluded).to_numpy()
         df, text_index = df[keep], np.asarray(text_index)[keep]

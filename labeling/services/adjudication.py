@@ -2,6 +2,7 @@
 
 The decision is a new Resolution row (kind adjudication) that supersedes the current one; the old
 row stays, with is_current False, so the history shows both the crowd's result and the decision.
+Gold, exam and practice items are never adjudicated: their answer is known or they only measure raters.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.db import transaction
 
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from labeling.models import Item, Resolution, ResolutionKind
+from labeling.selectors.crowd_items import crowd_item_require
 from labeling.selectors.projects import user_can_review
 from labeling.services.label_schema import label_value_validate
 from labeling.services.resolution import project_lock
@@ -46,6 +48,7 @@ def resolution_adjudicate(
         target = None
     if not user_can_review(project=project, user=reviewer):
         raise ForbiddenError("Only staff or the project's reviewers and managers may adjudicate.")
+    crowd_item_require(item=item)
     rationale = (rationale or "").strip()
     if len(rationale) < MIN_RATIONALE:
         raise ApplicationError(

@@ -3,6 +3,9 @@
 Every aggregator returns an `Aggregate`: per item the label (a domain code, or a number for numeric
 projects), a confidence in [0, 1], a soft label (per-code probabilities or vote shares), a tie flag,
 and for reliability-based methods the per-rater parameters fitted on all items at once.
+
+"All items" means the frame's items, and a project's frame holds regular items only: gold, exam and
+practice answers neither get a consensus nor shape the rater parameters that weigh the crowd.
 """
 
 from __future__ import annotations

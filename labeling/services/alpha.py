@@ -6,6 +6,9 @@ with the same multiset of values ("profiles") contribute identically, so we grou
 first: a bootstrap over units becomes a multinomial draw over a few dozen profiles. The formulas are
 the package's (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability"); for small inputs we
 call the package itself, and the tests check both paths agree.
+
+Callers pass the crowd's annotations of regular items (the project frame): alpha is a figure about
+the crowd's labels, and gold, exam and practice answers stay out of it.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ confusion counts are A.T @ probas. Everything else follows crowd-kit 1.4.2 exact
 initialisation, clipping at 1e-10, per-worker normalisation over the labels that worker used, the
 per-annotation evidence lower bound as the stopping rule), so it gives crowd-kit's labels;
 `tests/labeling/test_dawid_skene.py` checks that against crowd-kit itself on the Snow et al. data.
+
+The EM is unsupervised: it sees the crowd's annotations of regular items only (the project frame
+leaves gold out), so the confusion matrices are the crowd model, not a fit to the known answers.
 """
 
 from __future__ import annotations

@@ -4,6 +4,16 @@
 also refits the per-rater reliabilities on the whole project), one UPDATE that retires superseded
 rows and one COPY in of the new ones (`resolution_rows`). `item_resolve` resolves a single item with the stored fit.
 Both take the project's advisory lock, so they never race on the one-current-row constraint.
+
+Only crowd work is resolved: the annotation frame holds regular items only, so gold, exam and
+practice items never get a row whichever path asks (the per-item task, a project refit from the API,
+Celery or `resolve_project`, a resolve after `import_annotations`). `item_resolve` refuses them
+outright, and a project refit retires any current row such an item still has from before.
+
+The reliability fits (Wawa skills, Dawid-Skene confusion matrices, stored as RaterReliability) are
+fitted on regular items only: they are the crowd model that resolves the crowd's items. Rater
+accuracy against known answers is the gold check's own figure (raters' GoldCheck, and the `gold`
+section of `project_report`), not an input of the consensus.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from labeling.models import (
 )
 from labeling.selectors.agreement import alpha_cache_refresh
 from labeling.selectors.annotation_frame import NUMERIC_TYPES, AnnotationFrame, annotation_frame
+from labeling.selectors.crowd_items import crowd_item_require
 from labeling.services import aggregators
 from labeling.services.resolution_rows import (
     STRING,
@@ -36,6 +47,7 @@ from labeling.services.resolution_rows import (
     distribution_key,
     result_rows,
     retire,
+    retire_non_crowd,
     write_resolutions,
 )
 
@@ -54,6 +66,7 @@ class ResolutionSummary:
     unchanged: int = 0
     kept_adjudicated: int = 0
     needs_adjudication: int = 0
+    retired_non_crowd: int = 0
     alpha: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -182,6 +195,7 @@ def project_resolve(
     with connection.cursor() as cursor:
         # Resolutions are derived data (a rerun recomputes them): don't wait for the WAL flush at commit.
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    summary.retired_non_crowd = retire_non_crowd(project.pk)
     frame = annotation_frame(project=project)
     summary.annotations = len(frame)
     mark("load")
@@ -269,7 +283,9 @@ def item_resolve(*, item: Item) -> Resolution:
     """Resolve one item now (called when it reaches its overlap). Takes the project's advisory lock.
 
     Returns the current resolution unchanged when it is an adjudication or the result is the same.
+    Refuses gold, exam and practice items (code `not_crowd_item`).
     """
+    crowd_item_require(item=item)
     project = item.project
     project_lock(project.pk)
     current = Resolution.objects.filter(item=item, is_current=True).first()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from labeling.models import Project, ResolutionKind
 from labeling.selectors.annotation_frame import AnnotationFrame, normalize_value, read_rows
+from labeling.selectors.crowd_items import NON_CROWD_SQL
 from labeling.services import aggregators
 
 STRING = np.dtypes.StringDType()
@@ -192,6 +193,20 @@ def write_resolutions(*, project: Project, method: str, rows: ResultRows, supers
     )
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY labeling_resolution ({columns}) FROM STDIN") as copy:
         copy.write(text)
+
+
+def retire_non_crowd(project_id: int) -> int:
+    """Retire current rows of gold, exam and practice items (written before the crowd rule existed).
+
+    Those items are never resolved again, so nothing supersedes them; their rows stay in the history.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE labeling_resolution SET is_current = false WHERE project_id = %s AND is_current "
+            f"AND item_id IN (SELECT id FROM labeling_item WHERE project_id = %s AND {NON_CROWD_SQL})",
+            [int(project_id), int(project_id)],
+        )
+        return cursor.rowcount
 
 
 def retire(ids: np.ndarray) -> None:

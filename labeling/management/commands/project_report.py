@@ -11,7 +11,10 @@ from labeling.selectors.agreement import agreement_report, project_report
 
 
 class Command(BaseCommand):
-    help = "Krippendorff's alpha at each applicable level, the consensus method, and accuracy against gold."
+    help = (
+        "Krippendorff's alpha over regular items at each applicable level, the consensus method, its accuracy "
+        "against known answers, and raters' accuracy on gold items."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("project", help="Project name")
@@ -36,4 +39,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"  consensus method: {report.get('consensus_method') or 'not resolved yet'}")
         for name, entry in report.get("accuracy", {}).items():
-            self.stdout.write(f"  accuracy vs gold ({name}): {entry}")
+            self.stdout.write(f"  consensus accuracy vs known answers ({name}): {entry}")
+        gold = report["gold"]
+        self.stdout.write(
+            f"  gold items: {gold['items']} (not in the figures above), {gold['answers']} answers, "
+            f"rater accuracy {gold['answer_accuracy']}"
+        )

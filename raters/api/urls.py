@@ -27,6 +27,8 @@ urlpatterns = [
     path("projects/<int:project_id>/budget/", staff.ProjectBudgetApi.as_view(), name="raters-budget"),
     path("projects/<int:project_id>/earnings/adjust/", staff.EarningsAdjustApi.as_view(), name="raters-adjust"),
     path("projects/<int:project_id>/diversity/", staff.DiversityApi.as_view(), name="raters-diversity"),
+    path("projects/<int:project_id>/bans/", staff.BanListApi.as_view(), name="raters-bans"),
+    path("projects/<int:project_id>/bans/<int:ban_id>/lift/", staff.BanLiftApi.as_view(), name="raters-ban-lift"),
     path("projects/<int:project_id>/raters/<int:user_id>/pause/", staff.RaterPauseApi.as_view(), name="raters-pause"),
     path(
         "projects/<int:project_id>/raters/<int:user_id>/reinstate/",

@@ -86,7 +86,7 @@ def test_members_add_is_idempotent(api, staff, project, make_user):
     assert neither.status_code == 400
 
 
-def _members(project):
+def _members(project) -> str:
     return f"/api/projects/{project.pk}/members/"
 
 

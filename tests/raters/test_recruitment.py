@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -13,6 +16,7 @@ from labeling.models import MembershipStatus, ProjectMembership
 from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from labeling.services.items import items_import
+from labeling.services.projects import project_update
 from raters.models import ApplicationStatus, CloseReason, RaterApplication, RecruitmentCampaign
 from raters.selectors.onboarding import rater_next_step
 from raters.services.qualification import exam_submit
@@ -221,3 +225,51 @@ def test_places_must_be_positive(make_campaign):
     with pytest.raises(ApplicationError) as exc:
         make_campaign(places=0)
     assert exc.value.extra["code"] == "bad_places"
+
+
+def test_a_project_not_started_recruits_and_an_inactive_one_does_not(make_project, make_campaign):
+    # A project with no items yet may recruit before its import; a deactivated project's campaign closes
+    early = make_campaign(make_project(regular=0))
+    assert rater_sign_up(campaign=early, username="early", password=PASSWORD).pk
+    stopped_project = make_project(regular=3)
+    stopped = make_campaign(stopped_project)
+    project_update(project=stopped_project, is_active=False)
+    with pytest.raises(ForbiddenError) as exc:
+        rater_sign_up(campaign=stopped, username="too-late", password=PASSWORD)
+    assert exc.value.extra["code"] == "campaign_closed"
+    stopped.refresh_from_db()
+    assert stopped.closed_reason == CloseReason.WORK_DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_sign_ups_never_oversell_places(make_project, make_campaign):
+    # Given a campaign with 3 places and 8 scripts signing up at the same instant, each on its own connection
+    campaign = make_campaign(make_project(regular=10), places=3)
+    start = threading.Barrier(8)
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def sign_up(i: int) -> None:
+        try:
+            start.wait()
+            response = APIClient().post(
+                f"/api/raters/campaigns/{campaign.slug}/signup/",
+                {"username": f"racer{i}", "password": PASSWORD},
+                format="json",
+            )
+            with lock:
+                codes.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then exactly 3 got in, the others were told the campaign is closed, and only 3 accounts exist
+    assert sorted(codes) == [201] * 3 + [403] * 5
+    assert RaterApplication.objects.filter(campaign=campaign).count() == 3
+    assert get_user_model().objects.filter(username__startswith="racer").count() == 3
+    assert RecruitmentCampaign.objects.get(pk=campaign.pk).is_open is False

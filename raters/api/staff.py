@@ -25,7 +25,13 @@ from raters.selectors.quality import project_rater_quality
 from raters.services.bans import project_ban_lift
 from raters.services.earnings import earnings_adjust
 from raters.services.quality import rater_pause, rater_reinstate
-from raters.services.recruitment import application_approve, application_reject, campaign_create, invite_create
+from raters.services.recruitment import (
+    application_approve,
+    application_reject,
+    campaign_close,
+    campaign_create,
+    invite_create,
+)
 
 
 class StaffApi(APIView):
@@ -54,6 +60,15 @@ class CampaignListCreateApi(StaffApi):
         data.is_valid(raise_exception=True)
         campaign = campaign_create(created_by=request.user, **data.validated_data)
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+
+class CampaignCloseApi(StaffApi):
+    """Close a campaign by hand; like every close, it is for good (open a new campaign to recruit again)."""
+
+    @extend_schema(request=None, responses={200: CampaignSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        campaign = get_object_or_404(RecruitmentCampaign, slug=slug)
+        return Response(CampaignSerializer(campaign_close(campaign=campaign)).data)
 
 
 class InviteInputSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from raters.api import me, onboarding, signup, staff
 urlpatterns = [
     path("campaigns/", staff.CampaignListCreateApi.as_view(), name="raters-campaigns"),
     path("campaigns/<slug:slug>/signup/", signup.CampaignSignUpApi.as_view(), name="raters-signup"),
+    path("campaigns/<slug:slug>/close/", staff.CampaignCloseApi.as_view(), name="raters-campaign-close"),
     path("campaigns/<slug:slug>/invites/", staff.InviteCreateApi.as_view(), name="raters-invites"),
     path("applications/", staff.ApplicationListApi.as_view(), name="raters-applications"),
     path(

@@ -150,6 +150,7 @@ def campaign_close_if_done(*, campaign: RecruitmentCampaign) -> bool:
 
 @transaction.atomic
 def campaign_close(*, campaign: RecruitmentCampaign, reason: str = CloseReason.STAFF) -> RecruitmentCampaign:
+    """Idempotent: closing a closed campaign keeps its first reason."""
     locked = RecruitmentCampaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.is_open:
         _close(locked, reason)

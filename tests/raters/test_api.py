@@ -166,3 +166,16 @@ def test_staff_open_a_campaign_with_places_over_the_api(project, staff):
     assert second.json() == {"message": "This campaign is closed.", "extra": {"code": "campaign_closed"}}
     listed = next(c for c in _api(staff).get("/api/raters/campaigns/").json() if c["slug"] == slug)
     assert listed["is_open"] is False and listed["closed_reason"] == "full" and listed["closed_at"]
+
+
+def test_staff_close_a_campaign_and_it_stays_closed(project, make_campaign, staff, make_rater):
+    campaign = make_campaign(project)
+    url = f"/api/raters/campaigns/{campaign.slug}/close/"
+    assert _api(make_rater(project)).post(url).status_code == 403
+    closed = _api(staff).post(url)
+    assert closed.status_code == 200 and closed.json()["closed_reason"] == "staff"
+    assert _api(staff).post(url).json()["closed_reason"] == "staff"
+    signup = _api().post(
+        f"/api/raters/campaigns/{campaign.slug}/signup/", {"username": "late", "password": "a-long-pass-phrase-42"}
+    )
+    assert signup.status_code == 403 and signup.json()["extra"]["code"] == "campaign_closed"

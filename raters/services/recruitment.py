@@ -8,7 +8,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -278,7 +278,11 @@ def _rater_sign_up(
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ApplicationError("Choose a stronger password.", extra={"code": "weak_password", "problems": exc.messages})
-    user = user_model.objects.create_user(username=username, email=email, password=password)
+    try:
+        with transaction.atomic():  # a duplicated request racing this one takes the name first
+            user = user_model.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError:
+        raise ConflictError("That username is taken.", extra={"code": "username_taken"})
     RaterProfile.objects.create(
         user=user, rater_type=rater_type, expertise=(expertise or "").strip(), pseudonym=_new_pseudonym()
     )

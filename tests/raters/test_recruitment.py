@@ -273,3 +273,34 @@ def test_racing_sign_ups_never_oversell_places(make_project, make_campaign):
     assert RaterApplication.objects.filter(campaign=campaign).count() == 3
     assert get_user_model().objects.filter(username__startswith="racer").count() == 3
     assert RecruitmentCampaign.objects.get(pk=campaign.pk).is_open is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicated_sign_up_request_is_one_account_and_a_clear_409(make_project, make_campaign):
+    # Given the same sign-up request sent 4 times at the same instant
+    campaign = make_campaign(make_project(regular=10))
+    start = threading.Barrier(4)
+    codes: list[int] = []
+
+    def send() -> None:
+        try:
+            start.wait()
+            response = APIClient().post(
+                f"/api/raters/campaigns/{campaign.slug}/signup/",
+                {"username": "twice", "password": PASSWORD},
+                format="json",
+            )
+            codes.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then one account exists and the others got 409, never a 500
+    assert sorted(codes) == [201, 409, 409, 409]
+    assert get_user_model().objects.filter(username="twice").count() == 1
+    assert RaterApplication.objects.filter(campaign=campaign).count() == 1

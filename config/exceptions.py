@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -50,6 +51,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"message": "Validation error", "extra": {"fields": response.data}}
+    elif isinstance(exc, exceptions.Throttled):
+        retry_after = max(1, math.ceil(exc.wait or 1))
+        response["Retry-After"] = str(retry_after)
+        response.data = {
+            "message": f"Too many requests; try again in {retry_after} seconds.",
+            "extra": {"code": "rate_limited", "retry_after": retry_after},
+        }
     else:
         detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else str(exc)
         response.data = {"message": str(detail), "extra": {}}

@@ -23,8 +23,19 @@ class InviteInline(admin.TabularInline):
 
 @admin.register(models.RecruitmentCampaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "project", "is_open", "invite_only", "requires_approval", "created_at")
+    list_display = (
+        "title",
+        "slug",
+        "project",
+        "is_open",
+        "places",
+        "closed_reason",
+        "invite_only",
+        "requires_approval",
+        "created_at",
+    )
     prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("closed_at", "closed_reason")
     inlines = [InviteInline]
 
     def save_formset(self, request, form, formset, change) -> None:
@@ -95,6 +106,15 @@ class RaterStatusEventAdmin(ReadOnlyAdmin):
 @admin.register(models.ConsentEvent)
 class ConsentEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "action", "consent_text_version")
+
+
+@admin.register(models.ProjectBan)
+class ProjectBanAdmin(ReadOnlyAdmin):
+    """Read-only: bans are made by rejection or removal and lifted (with a reason) through the staff API."""
+
+    list_display = ("created_at", "user", "project", "reason", "banned_by", "lifted_at", "lifted_by", "lift_reason")
+    list_filter = ("project",)
+    search_fields = ("user__username", "email_normalized")
 
 
 @admin.register(models.CampaignInvite, models.PracticeAnswer, models.GoldCheck)

@@ -115,6 +115,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Proxies in front of the app; 0 means X-Forwarded-For is ignored, so a client cannot pick its own address.
+    "NUM_PROXIES": int(env("DJANGO_NUM_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -148,6 +150,21 @@ CACHES = {
 
 # Namespaced product settings (see labeling/conf.py for defaults).
 LABELING: dict = {}
+
+# Rater lifecycle (raters/conf.py holds the defaults): privacy floor of attribute reports, request rates.
+RATERS = {
+    "DIVERSITY_MIN_K": int(env("RATERS_DIVERSITY_MIN_K", "5")),
+    "RATE_LIMITS": {
+        "signup_address": env("RATERS_RATE_SIGNUP_ADDRESS", "10/hour"),
+        "signup_campaign": env("RATERS_RATE_SIGNUP_CAMPAIGN", "300/hour"),
+        "applications_address": env("RATERS_RATE_APPLICATIONS_ADDRESS", "120/minute"),
+    },
+}
+# Close recruitment campaigns whose project has no open work left (raters/services/recruitment.py).
+CELERY_BEAT_SCHEDULE["close-finished-campaigns"] = {
+    "task": "raters.tasks.close_finished_campaigns",
+    "schedule": timedelta(seconds=int(env("RATERS_CLOSE_CAMPAIGNS_EVERY_SECONDS", "300"))),
+}
 
 KAFKA = {
     "BOOTSTRAP_SERVERS": env_list("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),

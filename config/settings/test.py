@@ -9,3 +9,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]  # tests only: live_server binds to an ephemeral host:port
 
 FEEDBACK = {**FEEDBACK, "HASH_SALT": env("FEEDBACK_HASH_SALT") or "test-feature-salt"}  # noqa: F405
+
+# Many tests sign up several raters from one test-client address; tests of the limits override these.
+RATERS = {
+    **RATERS,  # noqa: F405
+    "RATE_LIMITS": {
+        "signup_address": "10000/hour",
+        "signup_campaign": "10000/hour",
+        "applications_address": "10000/hour",
+    },
+}

@@ -13,7 +13,13 @@ from config.exceptions import ForbiddenError, NotFoundError
 from labeling.api.pagination import DefaultPagination
 from labeling.models import LabelType, MeasurementLevel, Project, ProjectMembership, Role
 from labeling.selectors.projects import membership_list, project_get_for_user, project_list_for_user, user_can_manage
-from labeling.services.projects import EDITABLE_FIELDS, membership_add, project_create, project_update
+from labeling.services.projects import (
+    EDITABLE_FIELDS,
+    membership_add,
+    membership_remove,
+    project_create,
+    project_update,
+)
 
 PUBLIC_FIELDS = [
     "id",
@@ -135,7 +141,7 @@ class MembershipInputSerializer(serializers.Serializer):
 
 
 class MembershipListAddApi(generics.ListAPIView):
-    """Staff and project managers list and add members."""
+    """Staff and project managers list and add members; role rules live in `membership_add`."""
 
     serializer_class = MembershipOutputSerializer
     pagination_class = DefaultPagination
@@ -159,10 +165,34 @@ class MembershipListAddApi(generics.ListAPIView):
             if "user_id" in data.validated_data
             else {"username": data.validated_data["username"]}
         )
-        user = get_user_model().objects.filter(**lookup).first()
-        if user is None:
-            raise NotFoundError("No such user.", extra={"code": "user_not_found"})
-        if data.validated_data["role"] == Role.MANAGER and not request.user.is_staff:
-            raise ForbiddenError("Only staff may add managers.", extra={"code": "staff_only"})
-        membership = membership_add(project=project, user=user, role=data.validated_data["role"])
+        user = _user_or_404(**lookup)
+        membership = membership_add(project=project, user=user, role=data.validated_data["role"], actor=request.user)
         return Response(MembershipOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+def _user_or_404(**lookup):
+    """The service answers a manager's non-member with this same 404, so ids and usernames cannot be probed."""
+    user = get_user_model().objects.filter(**lookup).first()
+    if user is None:
+        raise NotFoundError("No such user.", extra={"code": "user_not_found"})
+    return user
+
+
+class MembershipRemoveInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class MembershipRemoveApi(APIView):
+    """Remove a member; the person is also banned from the project until staff lift the ban."""
+
+    @extend_schema(request=MembershipRemoveInputSerializer, responses={200: MembershipOutputSerializer})
+    def delete(self, request: Request, project_id: int, user_id: int) -> Response:
+        project = project_get_for_user(project_id=project_id, user=request.user)
+        if not user_can_manage(project=project, user=request.user):
+            raise ForbiddenError("Only staff and project managers may manage members.", extra={"code": "staff_only"})
+        data = MembershipRemoveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = membership_remove(
+            project=project, user=_user_or_404(pk=user_id), actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(MembershipOutputSerializer(membership).data)

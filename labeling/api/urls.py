@@ -5,13 +5,16 @@ from labeling.api.assignments import AssignmentSkipApi, AssignmentSubmitApi, Tas
 from labeling.api.auth import TokenObtainApi
 from labeling.api.instructions import InstructionAcknowledgeApi, InstructionCurrentApi, InstructionListPublishApi
 from labeling.api.items import ItemListImportApi
-from labeling.api.projects import MembershipListAddApi, ProjectDetailApi, ProjectListCreateApi
+from labeling.api.projects import MembershipListAddApi, MembershipRemoveApi, ProjectDetailApi, ProjectListCreateApi
 
 urlpatterns: list = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
     path("projects/", ProjectListCreateApi.as_view(), name="project-list"),
     path("projects/<int:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<int:project_id>/members/", MembershipListAddApi.as_view(), name="project-members"),
+    path(
+        "projects/<int:project_id>/members/<int:user_id>/", MembershipRemoveApi.as_view(), name="project-member-remove"
+    ),
     path("projects/<int:project_id>/instructions/", InstructionListPublishApi.as_view(), name="instructions"),
     path(
         "projects/<int:project_id>/instructions/current/", InstructionCurrentApi.as_view(), name="instructions-current"

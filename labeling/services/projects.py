@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from labeling.models import LabelType, MeasurementLevel, MembershipStatus, Project, ProjectMembership, Role
 
 CATEGORICAL_TYPES = {LabelType.SINGLE, LabelType.MULTI, LabelType.ORDINAL}
@@ -123,14 +123,57 @@ def project_update(*, project: Project, **fields: Any) -> Project:
     return project
 
 
+def _ban_refuse(*, project: Project, user) -> None:
+    from raters.selectors.bans import ban_in_force
+
+    if ban_in_force(project=project, user=user) is not None:
+        raise ForbiddenError("This person is banned from the project.", extra={"code": "banned"})
+
+
+def _actor_may_touch(*, project: Project, actor, user, membership: ProjectMembership | None, role: str | None) -> None:
+    """Role rules for a non-staff actor (a project manager). Staff and the system (actor=None) pass.
+
+    A manager works only on the project's own members (new people come in through campaigns and invites):
+    anyone else gets the same 404 as an unknown id, so ids cannot be probed for usernames. Manager roles,
+    managers' memberships and staff accounts are staff business.
+    """
+    if actor is None or actor.is_staff:
+        return
+    actor_membership = ProjectMembership.objects.filter(project=project, user=actor).first()
+    if (
+        actor_membership is None
+        or actor_membership.status != MembershipStatus.ACTIVE
+        or actor_membership.role != Role.MANAGER
+    ):
+        raise ForbiddenError("Only staff and project managers may manage members.", extra={"code": "staff_only"})
+    if role == Role.MANAGER:  # depends on nothing about the target, so it can come before the lookup
+        raise ForbiddenError("Only staff may grant the manager role.", extra={"code": "manager_role_staff_only"})
+    if membership is None or membership.status == MembershipStatus.REMOVED:
+        raise NotFoundError("No such user.", extra={"code": "user_not_found"})
+    if membership.role == Role.MANAGER:
+        raise ForbiddenError("Only staff may change a manager's membership.", extra={"code": "member_is_manager"})
+    if user.is_staff or user.is_superuser:
+        raise ForbiddenError("Only staff may change a staff member's membership.", extra={"code": "member_is_staff"})
+
+
 @transaction.atomic
-def membership_add(*, project: Project, user, role: str = Role.RATER) -> ProjectMembership:
-    """Idempotent. Re-adding a removed member makes them active again; a pause is left alone."""
+def membership_add(*, project: Project, user, role: str = Role.RATER, actor=None) -> ProjectMembership:
+    """Idempotent. Re-adding a removed member makes them active again; a pause is left alone.
+
+    Every way into a project ends here, so a ban is refused here (403 `banned`) and by no other rule.
+    `actor` is the person asking (None for the system, e.g. a campaign sign-up); see `_actor_may_touch`.
+    """
     if role not in Role.values:
         raise ApplicationError("Unknown role.", extra={"code": "invalid_role", "fields": {"role": "Unknown."}})
-    membership, created = ProjectMembership.objects.select_for_update().get_or_create(
-        project=project, user=user, defaults={"role": role}
-    )
+    existing = ProjectMembership.objects.select_for_update().filter(project=project, user=user).first()
+    _actor_may_touch(project=project, actor=actor, user=user, membership=existing, role=role)
+    _ban_refuse(project=project, user=user)
+    if existing is None:
+        membership, created = ProjectMembership.objects.get_or_create(
+            project=project, user=user, defaults={"role": role}
+        )
+    else:
+        membership, created = existing, False
     if not created:
         changed = []
         if membership.role != role:
@@ -141,4 +184,21 @@ def membership_add(*, project: Project, user, role: str = Role.RATER) -> Project
             changed.append("status")
         if changed:
             membership.save(update_fields=changed)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, project: Project, user, actor=None, reason: str = "") -> ProjectMembership:
+    """Remove a member and ban them from the project, so no campaign, invite or re-add brings them back."""
+    from raters.services.bans import project_ban_create
+
+    membership = ProjectMembership.objects.select_for_update().filter(project=project, user=user).first()
+    _actor_may_touch(project=project, actor=actor, user=user, membership=membership, role=None)
+    if membership is None:
+        raise NotFoundError("No such user.", extra={"code": "user_not_found"})
+    if membership.status != MembershipStatus.REMOVED or membership.is_qualified:
+        membership.status = MembershipStatus.REMOVED
+        membership.is_qualified = False
+        membership.save(update_fields=["status", "is_qualified"])
+    project_ban_create(project=project, user=user, reason=reason, actor=actor)
     return membership

@@ -53,6 +53,9 @@ class CampaignSerializer(serializers.ModelSerializer):
             "is_open",
             "invite_only",
             "requires_approval",
+            "places",
+            "closed_at",
+            "closed_reason",
             "created_at",
         ]
 

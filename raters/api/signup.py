@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from raters.api.throttles import SIGNUP_THROTTLES
 from raters.models import RaterType, RecruitmentCampaign
 from raters.services.recruitment import rater_sign_up
 
@@ -28,8 +29,11 @@ class SignUpSerializer(serializers.Serializer):
 
 
 class CampaignSignUpApi(APIView):
+    """Rate-limited per client address and per campaign (429 `rate_limited` with Retry-After)."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = list(SIGNUP_THROTTLES)
 
     @extend_schema(responses=OpenApiTypes.OBJECT, request=SignUpSerializer)
     def post(self, request: Request, slug: str) -> Response:

@@ -1,4 +1,4 @@
-"""Staff operations: campaigns and invites, applicant decisions, quality, reinstatement, budget, diversity."""
+"""Staff operations: campaigns and invites, applicant decisions, bans, quality, reinstatement, budget, diversity."""
 
 from __future__ import annotations
 
@@ -16,13 +16,22 @@ from rest_framework.views import APIView
 
 from labeling.models import Project
 from raters.api.serializers import ApplicationSerializer, CampaignSerializer, EarningsEntrySerializer, InviteSerializer
-from raters.models import RaterApplication, RecruitmentCampaign
+from raters.api.throttles import ApplicationsAddressThrottle
+from raters.models import ProjectBan, RaterApplication, RecruitmentCampaign
+from raters.selectors.bans import project_bans
 from raters.selectors.budget import project_budget_report
-from raters.selectors.diversity import DEFAULT_K, pool_diversity_report
+from raters.selectors.diversity import pool_diversity_report
 from raters.selectors.quality import project_rater_quality
+from raters.services.bans import project_ban_lift
 from raters.services.earnings import earnings_adjust
 from raters.services.quality import rater_pause, rater_reinstate
-from raters.services.recruitment import application_approve, application_reject, campaign_create, invite_create
+from raters.services.recruitment import (
+    application_approve,
+    application_reject,
+    campaign_close,
+    campaign_create,
+    invite_create,
+)
 
 
 class StaffApi(APIView):
@@ -37,6 +46,7 @@ class CampaignInputSerializer(serializers.Serializer):
     rater_types = serializers.ListField(child=serializers.CharField(), required=False)
     invite_only = serializers.BooleanField(required=False, default=False)
     requires_approval = serializers.BooleanField(required=False, default=False)
+    places = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
 
 class CampaignListCreateApi(StaffApi):
@@ -50,6 +60,15 @@ class CampaignListCreateApi(StaffApi):
         data.is_valid(raise_exception=True)
         campaign = campaign_create(created_by=request.user, **data.validated_data)
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+
+class CampaignCloseApi(StaffApi):
+    """Close a campaign by hand; like every close, it is for good (open a new campaign to recruit again)."""
+
+    @extend_schema(request=None, responses={200: CampaignSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        campaign = get_object_or_404(RecruitmentCampaign, slug=slug)
+        return Response(CampaignSerializer(campaign_close(campaign=campaign)).data)
 
 
 class InviteInputSerializer(serializers.Serializer):
@@ -68,7 +87,11 @@ class InviteCreateApi(StaffApi):
         return Response(InviteSerializer(invite, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-class ApplicationListApi(StaffApi):
+class ApplicationsApi(StaffApi):
+    throttle_classes = [ApplicationsAddressThrottle]
+
+
+class ApplicationListApi(ApplicationsApi):
     @extend_schema(responses={200: ApplicationSerializer(many=True)})
     def get(self, request: Request) -> Response:
         qs = RaterApplication.objects.select_related("campaign", "user__rater_profile").order_by("created_at")
@@ -82,7 +105,7 @@ class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ApplicationApproveApi(StaffApi):
+class ApplicationApproveApi(ApplicationsApi):
     @extend_schema(request=DecisionSerializer, responses={200: ApplicationSerializer})
     def post(self, request: Request, application_id: int) -> Response:
         data = DecisionSerializer(data=request.data)
@@ -91,7 +114,7 @@ class ApplicationApproveApi(StaffApi):
         return Response(ApplicationSerializer(application).data)
 
 
-class ApplicationRejectApi(StaffApi):
+class ApplicationRejectApi(ApplicationsApi):
     @extend_schema(request=DecisionSerializer, responses={200: ApplicationSerializer})
     def post(self, request: Request, application_id: int) -> Response:
         data = DecisionSerializer(data=request.data)
@@ -159,13 +182,55 @@ class EarningsAdjustApi(StaffApi):
 
 
 class DiversityApi(StaffApi):
-    """Aggregates only: groups smaller than k (default 5) are never returned."""
+    """Aggregates only: groups smaller than k are never returned, and k never goes below the privacy floor."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: int) -> Response:
         project = get_object_or_404(Project, pk=project_id)
-        try:
-            k = int(request.query_params.get("k", DEFAULT_K))
-        except ValueError:
-            k = DEFAULT_K
-        return Response(asdict(pool_diversity_report(project=project, k=k)))
+        return Response(asdict(pool_diversity_report(project=project, k=request.query_params.get("k"))))
+
+
+class BanSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    banned_by = serializers.CharField(source="banned_by.username", default=None, read_only=True)
+    lifted_by = serializers.CharField(source="lifted_by.username", default=None, read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ProjectBan
+        fields = [
+            "id",
+            "user",
+            "username",
+            "reason",
+            "banned_by",
+            "created_at",
+            "is_active",
+            "lifted_at",
+            "lifted_by",
+            "lift_reason",
+        ]
+
+
+class BanListApi(StaffApi):
+    """Every ban of the project, lifted ones included (the history); `?active=1` for bans in force only."""
+
+    @extend_schema(responses={200: BanSerializer(many=True)})
+    def get(self, request: Request, project_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        active_only = request.query_params.get("active") in ("1", "true", "yes")
+        return Response(BanSerializer(project_bans(project=project, include_lifted=not active_only), many=True).data)
+
+
+class LiftSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class BanLiftApi(StaffApi):
+    @extend_schema(request=LiftSerializer, responses={200: BanSerializer})
+    def post(self, request: Request, project_id: int, ban_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        data = LiftSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ban = project_ban_lift(project=project, ban_id=ban_id, actor=request.user, reason=data.validated_data["reason"])
+        return Response(BanSerializer(ban).data)

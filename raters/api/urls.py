@@ -5,6 +5,7 @@ from raters.api import me, onboarding, signup, staff
 urlpatterns = [
     path("campaigns/", staff.CampaignListCreateApi.as_view(), name="raters-campaigns"),
     path("campaigns/<slug:slug>/signup/", signup.CampaignSignUpApi.as_view(), name="raters-signup"),
+    path("campaigns/<slug:slug>/close/", staff.CampaignCloseApi.as_view(), name="raters-campaign-close"),
     path("campaigns/<slug:slug>/invites/", staff.InviteCreateApi.as_view(), name="raters-invites"),
     path("applications/", staff.ApplicationListApi.as_view(), name="raters-applications"),
     path(
@@ -27,6 +28,8 @@ urlpatterns = [
     path("projects/<int:project_id>/budget/", staff.ProjectBudgetApi.as_view(), name="raters-budget"),
     path("projects/<int:project_id>/earnings/adjust/", staff.EarningsAdjustApi.as_view(), name="raters-adjust"),
     path("projects/<int:project_id>/diversity/", staff.DiversityApi.as_view(), name="raters-diversity"),
+    path("projects/<int:project_id>/bans/", staff.BanListApi.as_view(), name="raters-bans"),
+    path("projects/<int:project_id>/bans/<int:ban_id>/lift/", staff.BanLiftApi.as_view(), name="raters-ban-lift"),
     path("projects/<int:project_id>/raters/<int:user_id>/pause/", staff.RaterPauseApi.as_view(), name="raters-pause"),
     path(
         "projects/<int:project_id>/raters/<int:user_id>/reinstate/",

@@ -1,20 +1,29 @@
 from raters.models.attributes import AgeBand, ConsentEvent, RaterAttributes
+from raters.models.bans import ProjectBan
 from raters.models.earnings import EarningsEntry, EarningsKind
 from raters.models.profile import RaterProfile, RaterType
 from raters.models.qualification import ExamAttempt, PracticeAnswer
 from raters.models.quality import GoldCheck, RaterStatusEvent, StatusAction
-from raters.models.recruitment import ApplicationStatus, CampaignInvite, RaterApplication, RecruitmentCampaign
+from raters.models.recruitment import (
+    ApplicationStatus,
+    CampaignInvite,
+    CloseReason,
+    RaterApplication,
+    RecruitmentCampaign,
+)
 
 __all__ = [
     "AgeBand",
     "ApplicationStatus",
     "CampaignInvite",
+    "CloseReason",
     "ConsentEvent",
     "EarningsEntry",
     "EarningsKind",
     "ExamAttempt",
     "GoldCheck",
     "PracticeAnswer",
+    "ProjectBan",
     "RaterApplication",
     "RaterAttributes",
     "RaterProfile",

@@ -7,6 +7,12 @@ from django.db import models
 from django.db.models import F, Q
 
 
+class CloseReason(models.TextChoices):
+    FULL = "full", "All places taken"
+    WORK_DONE = "work_done", "The project has no work left"
+    STAFF = "staff", "Closed by staff"
+
+
 class RecruitmentCampaign(models.Model):
     """A public sign-up page. Applicants who sign up join `project` (if set) as unqualified raters."""
 
@@ -22,10 +28,19 @@ class RecruitmentCampaign(models.Model):
     invite_only = models.BooleanField(default=False)
     # When set, only a staff decision qualifies an applicant (passing the exam is not enough).
     requires_approval = models.BooleanField(default=False)
+    # How many applications the campaign accepts; empty means no limit. Full campaigns close themselves.
+    places = models.PositiveIntegerField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=32, choices=CloseReason.choices, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(places__isnull=True) | Q(places__gte=1), name="campaign_places_positive")
+        ]
 
     def __str__(self) -> str:
         return self.title

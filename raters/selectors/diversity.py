@@ -11,12 +11,37 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from config.exceptions import ApplicationError
 from labeling.models import MembershipStatus, Project, ProjectMembership, Role
+from raters.conf import raters_setting
 from raters.models import RaterAttributes
 from raters.models.attributes import ATTRIBUTE_FIELDS
 from raters.selectors.quality import _consensus_agreement
 
-DEFAULT_K = 5
+
+def diversity_min_k() -> int:
+    """The privacy floor (`RATERS["DIVERSITY_MIN_K"]`, never below 2): the smallest group any report may show."""
+    return max(2, int(raters_setting("DIVERSITY_MIN_K")))
+
+
+def diversity_k(raw: object = None) -> int:
+    """The k a caller asked for, checked against the floor; None means the floor itself.
+
+    Every report on rater attributes takes its k through here, so no page, API or export can go lower.
+    """
+    floor = diversity_min_k()
+    if raw is None or raw == "":
+        return floor
+    try:
+        k = int(str(raw))
+    except ValueError:
+        raise ApplicationError("k must be a whole number.", extra={"code": "invalid_k", "minimum": floor})
+    if k < floor:
+        raise ApplicationError(
+            f"Groups smaller than {floor} are never shown; k cannot go below {floor}.",
+            extra={"code": "k_below_minimum", "minimum": floor},
+        )
+    return k
 
 
 @dataclass
@@ -52,9 +77,12 @@ class DiversityReport:
     attributes: list[AttributeReport]
 
 
-def pool_diversity_report(*, project: Project | None = None, k: int = DEFAULT_K) -> DiversityReport:
-    """The whole pool, or a project's raters. Agreement with consensus is averaged over a group's raters."""
-    k = max(int(k), 2)
+def pool_diversity_report(*, project: Project | None = None, k: int | str | None = None) -> DiversityReport:
+    """The whole pool, or a project's raters. Agreement with consensus is averaged over a group's raters.
+
+    `k` below the configured floor is refused (400 `k_below_minimum`); None means the floor.
+    """
+    k = diversity_k(k)
     if project is not None:
         pool = set(
             ProjectMembership.objects.filter(project=project, role=Role.RATER)

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -17,6 +17,7 @@ from labeling.models import MembershipStatus, Project, ProjectMembership, Role
 from raters.models import (
     ApplicationStatus,
     CampaignInvite,
+    CloseReason,
     RaterApplication,
     RaterProfile,
     RaterStatusEvent,
@@ -24,7 +25,10 @@ from raters.models import (
     RecruitmentCampaign,
     StatusAction,
 )
+from raters.selectors.bans import ban_in_force
+from raters.selectors.campaigns import campaign_close_reason
 from raters.services.attributes import attributes_consent_give
+from raters.services.bans import project_ban_create
 
 
 @transaction.atomic
@@ -37,11 +41,14 @@ def campaign_create(
     rater_types: list[str] | tuple[str, ...] = (),
     invite_only: bool = False,
     requires_approval: bool = False,
+    places: int | None = None,
     created_by=None,
 ) -> RecruitmentCampaign:
     unknown = set(rater_types) - set(RaterType.values)
     if unknown:
         raise ApplicationError("Unknown rater type.", extra={"code": "bad_rater_type", "values": sorted(unknown)})
+    if places is not None and places < 1:
+        raise ApplicationError("A campaign needs at least one place.", extra={"code": "bad_places"})
     slug = slugify(slug or title)[:64]
     if not slug:
         raise ApplicationError("A campaign needs a title.", extra={"code": "title_required"})
@@ -55,6 +62,7 @@ def campaign_create(
         rater_types=list(rater_types),
         invite_only=invite_only,
         requires_approval=requires_approval,
+        places=places,
         created_by=created_by,
     )
 
@@ -106,31 +114,99 @@ def membership_join(*, project: Project, user, qualified: bool) -> ProjectMember
     return membership
 
 
+def _closed() -> ForbiddenError:
+    return ForbiddenError("This campaign is closed.", extra={"code": "campaign_closed"})
+
+
+def _banned() -> ForbiddenError:
+    return ForbiddenError("You cannot join this project.", extra={"code": "banned"})
+
+
+def _close(campaign: RecruitmentCampaign, reason: str) -> None:
+    campaign.is_open = False
+    campaign.closed_at = timezone.now()
+    campaign.closed_reason = reason
+    campaign.save(update_fields=["is_open", "closed_at", "closed_reason"])
+
+
 @transaction.atomic
+def campaign_close_if_done(*, campaign: RecruitmentCampaign) -> bool:
+    """Close the campaign for good when its places are taken or its project has no work left; True if closed.
+
+    Runs in its own transaction before a join, so the close is kept even though the join is then refused.
+    """
+    locked = RecruitmentCampaign.objects.select_for_update(of=("self",)).select_related("project").get(pk=campaign.pk)
+    if locked.is_open:
+        reason = campaign_close_reason(campaign=locked)
+        if reason is not None:
+            _close(locked, reason)
+    campaign.is_open, campaign.closed_at, campaign.closed_reason = (
+        locked.is_open,
+        locked.closed_at,
+        locked.closed_reason,
+    )
+    return not locked.is_open
+
+
+@transaction.atomic
+def campaign_close(*, campaign: RecruitmentCampaign, reason: str = CloseReason.STAFF) -> RecruitmentCampaign:
+    """Idempotent: closing a closed campaign keeps its first reason."""
+    locked = RecruitmentCampaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.is_open:
+        _close(locked, reason)
+    return locked
+
+
+def campaigns_close_finished() -> int:
+    """The periodic check: close every open campaign whose project has no work left (or whose places are taken)."""
+    closed = 0
+    open_ids = RecruitmentCampaign.objects.filter(is_open=True, project__isnull=False).values_list("pk", flat=True)
+    for campaign in RecruitmentCampaign.objects.filter(pk__in=list(open_ids)):
+        closed += int(campaign_close_if_done(campaign=campaign))
+    return closed
+
+
+def _join_refusal(*, campaign: RecruitmentCampaign, user=None, email: str = "") -> None:
+    """Refusals that must come before anything is stored: a closed campaign, a banned person."""
+    if campaign_close_if_done(campaign=campaign):
+        raise _closed()
+    if campaign.project_id is not None and ban_in_force(project=campaign.project, user=user, email=email):
+        raise _banned()
+
+
 def campaign_join(*, campaign: RecruitmentCampaign, user, invite_token: str = "") -> RaterApplication:
     """Apply through a campaign: record the application and join its project as an unqualified rater.
 
-    With no exam and no staff approval required, the rater is qualified at once.
+    With no exam and no staff approval required, the rater is qualified at once. Not atomic itself: a
+    campaign found finished is closed (and stays closed) even though this join is refused.
     """
-    if not campaign.is_open:
-        raise ForbiddenError("This campaign is closed.", extra={"code": "campaign_closed"})
-    if RaterApplication.objects.filter(campaign=campaign, user=user).exists():
+    _join_refusal(campaign=campaign, user=user)
+    return _campaign_join(campaign=campaign, user=user, invite_token=invite_token)
+
+
+@transaction.atomic
+def _campaign_join(*, campaign: RecruitmentCampaign, user, invite_token: str = "") -> RaterApplication:
+    # The campaign row lock serialises joins, so places are never oversold.
+    locked = RecruitmentCampaign.objects.select_for_update(of=("self",)).select_related("project").get(pk=campaign.pk)
+    if not locked.is_open or campaign_close_reason(campaign=locked) is not None:
+        raise _closed()
+    if RaterApplication.objects.filter(campaign=locked, user=user).exists():
         raise ConflictError("You have already signed up through this campaign.", extra={"code": "already_applied"})
     invite = None
     if invite_token:
-        invite = _claim_invite(campaign=campaign, token=invite_token)
-    elif campaign.invite_only:
+        invite = _claim_invite(campaign=locked, token=invite_token)
+    elif locked.invite_only:
         raise ForbiddenError("This campaign is by invitation only.", extra={"code": "invite_required"})
     profile = RaterProfile.objects.filter(user=user).first()
     if profile is None:
         profile = RaterProfile.objects.create(user=user, pseudonym=_new_pseudonym())
-    if campaign.rater_types and profile.rater_type not in campaign.rater_types:
+    if locked.rater_types and profile.rater_type not in locked.rater_types:
         raise ForbiddenError("This campaign does not recruit your rater type.", extra={"code": "bad_rater_type"})
 
-    project = campaign.project
-    open_gate = not campaign.requires_approval and (project is None or not project.requires_exam)
+    project = locked.project
+    open_gate = not locked.requires_approval and (project is None or not project.requires_exam)
     application = RaterApplication.objects.create(
-        campaign=campaign,
+        campaign=locked,
         user=user,
         invite=invite,
         status=ApplicationStatus.APPROVED if open_gate else ApplicationStatus.PENDING,
@@ -140,10 +216,12 @@ def campaign_join(*, campaign: RecruitmentCampaign, user, invite_token: str = ""
         existing = ProjectMembership.objects.filter(project=project, user=user).first()
         if existing is None or existing.status == MembershipStatus.REMOVED:
             membership_join(project=project, user=user, qualified=open_gate)
+    if locked.places is not None and locked.applications.count() >= locked.places:
+        _close(locked, CloseReason.FULL)
+    campaign.is_open = locked.is_open
     return application
 
 
-@transaction.atomic
 def rater_sign_up(
     *,
     campaign: RecruitmentCampaign,
@@ -156,9 +234,37 @@ def rater_sign_up(
     consent: bool = False,
     attributes: dict | None = None,
 ):
-    """Create the account and profile, then apply through the campaign (see `campaign_join`)."""
-    if not campaign.is_open:
-        raise ForbiddenError("This campaign is closed.", extra={"code": "campaign_closed"})
+    """Create the account and profile, then apply through the campaign (see `campaign_join`).
+
+    A closed campaign and a banned mailbox are refused before the account exists.
+    """
+    _join_refusal(campaign=campaign, email=email)
+    return _rater_sign_up(
+        campaign=campaign,
+        username=username,
+        password=password,
+        email=email,
+        rater_type=rater_type,
+        expertise=expertise,
+        invite_token=invite_token,
+        consent=consent,
+        attributes=attributes,
+    )
+
+
+@transaction.atomic
+def _rater_sign_up(
+    *,
+    campaign: RecruitmentCampaign,
+    username: str,
+    password: str,
+    email: str,
+    rater_type: str,
+    expertise: str,
+    invite_token: str,
+    consent: bool,
+    attributes: dict | None,
+):
     if rater_type not in RaterType.values or (campaign.rater_types and rater_type not in campaign.rater_types):
         raise ApplicationError("This campaign does not recruit that rater type.", extra={"code": "bad_rater_type"})
     user_model = get_user_model()
@@ -172,11 +278,15 @@ def rater_sign_up(
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ApplicationError("Choose a stronger password.", extra={"code": "weak_password", "problems": exc.messages})
-    user = user_model.objects.create_user(username=username, email=email, password=password)
+    try:
+        with transaction.atomic():  # a duplicated request racing this one takes the name first
+            user = user_model.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError:
+        raise ConflictError("That username is taken.", extra={"code": "username_taken"})
     RaterProfile.objects.create(
         user=user, rater_type=rater_type, expertise=(expertise or "").strip(), pseudonym=_new_pseudonym()
     )
-    campaign_join(campaign=campaign, user=user, invite_token=invite_token)
+    _campaign_join(campaign=campaign, user=user, invite_token=invite_token)
     if consent and attributes and any(attributes.values()):
         attributes_consent_give(user=user, consent=True, **attributes)
     return user
@@ -213,6 +323,11 @@ def application_approve(*, application_id: int, actor, note: str = "") -> RaterA
     application = _application_decide(application_id, ApplicationStatus.APPROVED, actor=actor, note=note)
     project = application.campaign.project
     if project is not None:
+        # A ban (say from the rejection of another application) wins until staff lift it.
+        if ban_in_force(project=project, user=application.user) is not None:
+            raise ForbiddenError(
+                "This applicant is banned from the project; lift the ban first.", extra={"code": "banned"}
+            )
         membership = membership_join(project=project, user=application.user, qualified=True)
         if membership.status == MembershipStatus.REMOVED:
             membership.status = MembershipStatus.ACTIVE
@@ -225,13 +340,23 @@ def application_approve(*, application_id: int, actor, note: str = "") -> RaterA
 
 @transaction.atomic
 def application_reject(*, application_id: int, actor, note: str = "") -> RaterApplication:
-    """Staff turn an applicant down: the application is closed and the project membership removed."""
+    """Staff turn an applicant down: the application is closed, the membership removed and the person banned.
+
+    The ban keeps them out of every other campaign, invite and sign-up of the project until staff lift it.
+    """
+    from labeling.services.projects import membership_remove
+
     application = _application_decide(application_id, ApplicationStatus.REJECTED, actor=actor, note=note)
     project = application.campaign.project
     if project is not None:
-        ProjectMembership.objects.filter(project=project, user=application.user).update(
-            status=MembershipStatus.REMOVED, is_qualified=False
-        )
+        if ProjectMembership.objects.filter(project=project, user=application.user).exists():
+            membership_remove(
+                project=project, user=application.user, actor=actor, reason=note or "Application rejected."
+            )
+        else:
+            project_ban_create(
+                project=project, user=application.user, reason=note or "Application rejected.", actor=actor
+            )
         RaterStatusEvent.objects.create(
             project=project, user=application.user, action=StatusAction.REJECTED, reason=note, actor=actor
         )

@@ -177,7 +177,7 @@ def test_reviewer_and_manager_roles(world, make_rater):
     assert [a["value"] for a in rev.get("/api/annotations/").json()["results"]] == ["cat"]
     assert man.post(f"{_p(world)}/instructions/", {"body": "v2"}, format="json").status_code == 201
     assert man.post(f"{_p(world)}/items/", [{"payload": "x"}], format="json").status_code == 200
-    # A manager may add raters but not make other managers, and may not edit the project itself.
+    # A manager may not make other managers, and may not edit the project itself.
     assert man.post(f"{_p(world)}/members/", {"user_id": world.other.pk, "role": "manager"}).status_code == 403
     assert man.patch(f"{_p(world)}/", {"description": "x"}, format="json").status_code == 403
     # Nothing on another project.

@@ -140,3 +140,42 @@ def test_attributes_are_only_returned_to_their_owner(make_user, staff):
     assert refused.status_code == 400 and refused.json()["extra"]["code"] == "consent_required"
     assert _api(user).delete("/api/raters/me/attributes/").status_code == 204
     assert _api(user).get("/api/raters/me/attributes/").json()["consented"] is False
+
+
+def test_staff_open_a_campaign_with_places_over_the_api(project, staff):
+    # Given staff opening a campaign with 1 place
+    created = _api(staff).post(
+        "/api/raters/campaigns/", {"title": "One seat", "project": project.pk, "places": 1}, format="json"
+    )
+    assert created.status_code == 201
+    assert created.json()["places"] == 1 and created.json()["is_open"] is True
+    assert _api(staff).post("/api/raters/campaigns/", {"title": "None", "places": 0}, format="json").status_code == 400
+
+    # When one person takes the place
+    slug = created.json()["slug"]
+    first = _api().post(
+        f"/api/raters/campaigns/{slug}/signup/", {"username": "seat1", "password": "a-long-pass-phrase-42"}
+    )
+    second = _api().post(
+        f"/api/raters/campaigns/{slug}/signup/", {"username": "seat2", "password": "a-long-pass-phrase-42"}
+    )
+
+    # Then the next is told the campaign is closed, and staff see why
+    assert first.status_code == 201
+    assert second.status_code == 403
+    assert second.json() == {"message": "This campaign is closed.", "extra": {"code": "campaign_closed"}}
+    listed = next(c for c in _api(staff).get("/api/raters/campaigns/").json() if c["slug"] == slug)
+    assert listed["is_open"] is False and listed["closed_reason"] == "full" and listed["closed_at"]
+
+
+def test_staff_close_a_campaign_and_it_stays_closed(project, make_campaign, staff, make_rater):
+    campaign = make_campaign(project)
+    url = f"/api/raters/campaigns/{campaign.slug}/close/"
+    assert _api(make_rater(project)).post(url).status_code == 403
+    closed = _api(staff).post(url)
+    assert closed.status_code == 200 and closed.json()["closed_reason"] == "staff"
+    assert _api(staff).post(url).json()["closed_reason"] == "staff"
+    signup = _api().post(
+        f"/api/raters/campaigns/{campaign.slug}/signup/", {"username": "late", "password": "a-long-pass-phrase-42"}
+    )
+    assert signup.status_code == 403 and signup.json()["extra"]["code"] == "campaign_closed"

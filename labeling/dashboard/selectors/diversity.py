@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from config.exceptions import ApplicationError
 from labeling.dashboard.charts import bar_chart, fmt_percent
 from labeling.dashboard.charts.base import PALETTE
 from labeling.dashboard.selectors.common import section_snapshot
 from labeling.models import Project
+from raters.selectors.diversity import diversity_k
 
 
 def _title(attribute: str) -> str:
@@ -14,7 +16,12 @@ def _title(attribute: str) -> str:
 
 def diversity_page(*, project: Project) -> dict:
     data, freshness = section_snapshot(section="diversity", project=project)
-    report = data.get("report")
+    report, error = data.get("report"), data.get("error")
+    if report:
+        try:  # the floor holds for cached reports too (one computed under an older, lower setting is dropped)
+            diversity_k(report.get("k"))
+        except ApplicationError as exc:
+            report, error = None, exc.message
     charts = []
     if report:
         for attribute in report["attributes"]:
@@ -58,7 +65,7 @@ def diversity_page(*, project: Project) -> dict:
                 )
     return {
         "freshness": freshness,
-        "error": data.get("error"),
+        "error": error,
         "report": report,
         "k": (report or {}).get("k"),
         "attribute_charts": charts,

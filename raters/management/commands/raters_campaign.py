@@ -19,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--description", default="")
         parser.add_argument("--invite-only", action="store_true")
         parser.add_argument("--requires-approval", action="store_true")
+        parser.add_argument("--places", type=int, default=None, help="Applications accepted before it closes")
         parser.add_argument("--rater-type", action="append", default=[], dest="rater_types")
         parser.add_argument("--invites", type=int, default=0, help="How many single-use invite links to make")
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -38,6 +39,7 @@ class Command(BaseCommand):
                 rater_types=opts["rater_types"],
                 invite_only=opts["invite_only"],
                 requires_approval=opts["requires_approval"],
+                places=opts["places"],
             )
         except ApplicationError as exc:
             raise CommandError(exc.message)

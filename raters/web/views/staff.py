@@ -12,7 +12,7 @@ from config.exceptions import ApplicationError
 from labeling.models import Project
 from raters.models import ApplicationStatus, RaterApplication
 from raters.selectors.budget import project_budget_report
-from raters.selectors.diversity import DEFAULT_K, pool_diversity_report
+from raters.selectors.diversity import pool_diversity_report
 from raters.selectors.quality import project_rater_quality
 from raters.services.quality import rater_reinstate
 from raters.services.recruitment import application_approve, application_reject
@@ -77,8 +77,8 @@ def reinstate(request: HttpRequest, project_id: int, user_id: int) -> HttpRespon
 def diversity(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=project_id)
     try:
-        k = max(2, int(request.GET.get("k", DEFAULT_K)))
-    except ValueError:
-        k = DEFAULT_K
-    report = pool_diversity_report(project=project, k=k)
+        report = pool_diversity_report(project=project, k=request.GET.get("k"))
+    except ApplicationError as exc:
+        context = {"project": project, "message": exc.message, "code": exc.extra.get("code", "")}
+        return render(request, "raters/refusal.html", context, status=exc.status_code)
     return render(request, "raters/staff/diversity.html", {"project": project, "report": report})

@@ -23,9 +23,7 @@ class Owed:
     unsettled_golds: int  # correct gold answers in unfinished blocks (their bonus is reserved)
 
 
-def owed(
-    answers_by_rater: dict[int, list[Answer]], *, pay: int, bonus: int, threshold: float, block: int
-) -> Owed:
+def owed(answers_by_rater: dict[int, list[Answer]], *, pay: int, bonus: int, threshold: float, block: int) -> Owed:
     """Pay per answer; at each completed block, `bonus` per correct gold in it if accuracy so far >= threshold."""
     pay_total = bonus_total = unsettled = 0
     for answers in answers_by_rater.values():

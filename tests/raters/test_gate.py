@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -9,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config.exceptions import ForbiddenError
 from labeling.services.annotations import annotation_submit
-from labeling.services.assignment import assignment_lease_next
+from labeling.services.assignment import assignment_lease_next, leases_reclaim_expired
 from labeling.services.projects import project_update
 from raters.models import EarningsEntry
 from raters.selectors.budget import BudgetReport, project_budget_report
@@ -238,3 +240,20 @@ def test_a_project_without_budget_takes_no_lock_and_reads_no_money(make_project,
     # With a budget: the lock and ONE statement for all the money (one snapshot)
     assert "pg_advisory_xact_lock" in budget_sql and budget_sql.count("raters_earningsentry") == 1
     assert len(budget_queries.captured_queries) == 3
+    report = project_budget_report(project=free)
+    assert report.remaining_cents is None and report.exhausted is False
+
+
+def test_an_abandoned_lease_holds_its_reservation_only_until_it_expires(make_project, make_rater):
+    # Given a budget for exactly one task (pay 10 + bonus 50), taken by a rater who walks away
+    project = make_project(regular=5, pay_per_annotation_cents=10, gold_bonus_cents=50, budget_cents=60)
+    walker, waiting = make_rater(project), make_rater(project)
+    lease = assignment_lease_next(project=project, rater=walker)
+    assert rater_task_refusal(project=project, user=waiting)[0] == "budget_spent"
+
+    # When the lease runs out and beat reclaims it
+    leases_reclaim_expired(now=lease.expires_at + timedelta(seconds=1))
+
+    # Then the reservation is free again and the waiting rater gets the task
+    assert project_budget_report(project=project).reserved_cents == 0
+    assert assignment_lease_next(project=project, rater=waiting) is not None

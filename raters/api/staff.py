@@ -151,11 +151,33 @@ class RaterReinstateApi(StaffApi):
         return Response({"status": membership.status})
 
 
+class BudgetReportSerializer(serializers.Serializer):
+    """remaining = budget - spent - reserved; spent = pay + bonus + adjustments (all from the ledger)."""
+
+    budget_cents = serializers.IntegerField(allow_null=True)
+    spent_cents = serializers.IntegerField()
+    spent_pay_cents = serializers.IntegerField()
+    spent_bonus_cents = serializers.IntegerField()
+    spent_adjustment_cents = serializers.IntegerField()
+    reserved_cents = serializers.IntegerField(help_text="Open leases plus gold bonuses earned in unfinished blocks.")
+    reserved_leases_cents = serializers.IntegerField()
+    reserved_bonus_cents = serializers.IntegerField()
+    committed_cents = serializers.IntegerField(help_text="spent + reserved")
+    remaining_cents = serializers.IntegerField(allow_null=True)
+    next_task_cost_cents = serializers.IntegerField(help_text="Pay plus one possible gold bonus.")
+    open_leases = serializers.IntegerField()
+    unsettled_gold_answers = serializers.IntegerField()
+    paid_annotations = serializers.IntegerField()
+    resolved_labels = serializers.IntegerField()
+    cost_per_resolved_label_cents = serializers.FloatField(allow_null=True)
+    exhausted = serializers.BooleanField()
+
+
 class ProjectBudgetApi(StaffApi):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: BudgetReportSerializer})
     def get(self, request: Request, project_id: int) -> Response:
         project = get_object_or_404(Project, pk=project_id)
-        return Response(asdict(project_budget_report(project=project)))
+        return Response(BudgetReportSerializer(asdict(project_budget_report(project=project))).data)
 
 
 class AdjustmentSerializer(serializers.Serializer):
@@ -165,6 +187,8 @@ class AdjustmentSerializer(serializers.Serializer):
 
 
 class EarningsAdjustApi(StaffApi):
+    """A signed correction; a positive one must fit in the budget left (409 `budget_exceeded` otherwise)."""
+
     @extend_schema(request=AdjustmentSerializer, responses={201: EarningsEntrySerializer})
     def post(self, request: Request, project_id: int) -> Response:
         project = get_object_or_404(Project, pk=project_id)

@@ -1,12 +1,20 @@
-"""Writes to the append-only earnings ledger. The only write path for EarningsEntry."""
+"""Writes to the append-only earnings ledger. The only write path for EarningsEntry.
+
+Every cent a project spends is an entry here: pay per annotation, gold bonus per feedback block, staff
+adjustments. Pay and bonuses are recorded unconditionally (the work is done); the budget holds because
+the lease that led to them was granted only when its pay and a possible bonus were reserved
+(raters.selectors.budget). Adjustments are checked here, under the same lock.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, ConflictError
 from labeling.models import Annotation, AnnotationSource, Project
 from raters.models import EarningsEntry, EarningsKind
+from raters.selectors.budget import project_budget_snapshot
+from raters.services.budget import budget_lock
 
 
 def _append_once(entry: EarningsEntry) -> None:
@@ -76,18 +84,48 @@ def earnings_record_gold_bonus(*, annotation: Annotation) -> None:
     )
 
 
+MAX_ADJUSTMENT_CENTS = 10_000_000  # $100,000: far above any real correction, far below the column's limit
+NOTE_MAX_LENGTH = EarningsEntry._meta.get_field("note").max_length
+
+
 @transaction.atomic
 def earnings_adjust(*, project: Project, user, amount_cents: int, note: str, created_by) -> EarningsEntry:
-    """A staff correction: a new signed entry, never an edit of an old one."""
-    if not note.strip():
+    """A staff correction: a new signed entry, never an edit of an old one.
+
+    A positive adjustment is money out of the budget like any pay, so it must fit in what is neither
+    spent nor reserved, checked under the same lock as the lease path. A negative one always passes.
+    """
+    note = note.strip() if isinstance(note, str) else ""
+    if not note:
         raise ApplicationError("An adjustment needs a note saying why.", extra={"code": "note_required"})
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ApplicationError(
+            f"The note is longer than {NOTE_MAX_LENGTH} characters.", extra={"code": "note_too_long"}
+        )
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
+        raise ApplicationError("The amount must be a whole number of cents.", extra={"code": "invalid_amount"})
     if amount_cents == 0:
         raise ApplicationError("An adjustment of zero changes nothing.", extra={"code": "zero_adjustment"})
+    if abs(amount_cents) > MAX_ADJUSTMENT_CENTS:
+        raise ApplicationError(
+            f"An adjustment is at most {MAX_ADJUSTMENT_CENTS} cents either way.",
+            extra={"code": "amount_out_of_range", "max_cents": MAX_ADJUSTMENT_CENTS},
+        )
+    if amount_cents > 0 and project.budget_cents is not None:
+        budget_lock(project=project)
+        snapshot = project_budget_snapshot(project=project)
+        if not snapshot.room_for(amount_cents):
+            available = max(0, snapshot.remaining_cents or 0)
+            raise ConflictError(
+                f"The budget has {available} cents left that no open task may still claim; "
+                f"an adjustment of {amount_cents} cents does not fit.",
+                extra={"code": "budget_exceeded", "available_cents": available},
+            )
     return EarningsEntry.objects.create(
         user=user,
         project=project,
         kind=EarningsKind.ADJUSTMENT,
         amount_cents=amount_cents,
-        note=note.strip(),
+        note=note,
         created_by=created_by,
     )

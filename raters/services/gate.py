@@ -5,23 +5,9 @@ Owned by the rater lifecycle (pause, qualification, budget). Returns a refusal r
 
 from __future__ import annotations
 
-from django.db import connection
-
 from labeling.models import MembershipStatus, Project, ProjectMembership
 from raters.selectors.budget import project_budget_exhausted
-
-BUDGET_LOCK_NAMESPACE = 6_006  # pg advisory lock key space for "budget of project N"
-
-
-def _budget_lock(project: Project) -> None:
-    """Serialise budget checks of one project until the caller's transaction ends.
-
-    Without it two raters could both see the last affordable task as free and overspend. Taken only for
-    projects with a budget, and only inside a transaction (the lease path); a plain read needs no lock.
-    """
-    if connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BUDGET_LOCK_NAMESPACE, project.pk])
+from raters.services.budget import budget_lock
 
 
 def rater_task_refusal(*, project: Project, user) -> tuple[str, str] | None:
@@ -38,7 +24,7 @@ def rater_task_refusal(*, project: Project, user) -> tuple[str, str] | None:
     if not project.is_active:
         return ("project_inactive", "This project is not taking labels at the moment.")
     if project.budget_cents is not None:
-        _budget_lock(project)
-    if project_budget_exhausted(project=project, user=user):
-        return ("budget_spent", "This project's budget is spent; no new tasks are handed out.")
+        budget_lock(project=project)  # held by the lease path until the lease is written
+        if project_budget_exhausted(project=project, user=user):
+            return ("budget_spent", "This project's budget is spent; no new tasks are handed out.")
     return None

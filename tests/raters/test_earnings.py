@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, IntegrityError, transaction
+from rest_framework.test import APIClient
 
 from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
@@ -70,3 +71,72 @@ def test_ledger_is_append_only_in_the_database(make_project, make_rater, staff):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         EarningsEntry.objects.filter(pk=entry.pk).delete()
     assert EarningsEntry.objects.get(pk=entry.pk).amount_cents == -50
+
+
+def _adjust(client, project, rater, amount, note="Correction"):
+    return client.post(
+        f"/api/raters/projects/{project.pk}/earnings/adjust/",
+        {"user": rater.pk, "amount_cents": amount, "note": note},
+        format="json",
+    )
+
+
+def test_a_positive_adjustment_must_fit_in_what_is_neither_spent_nor_reserved(make_project, make_rater, staff):
+    # Given a budget of 100 with one open lease reserving its pay of 10 (no gold bonus on this project)
+    project = make_project(regular=5, pay_per_annotation_cents=10, budget_cents=100)
+    rater = make_rater(project)
+    assert assignment_lease_next(project=project, rater=rater) is not None
+    client = APIClient()
+    client.force_authenticate(staff)
+
+    # When a careless admin adjusts by more than the 90 left, it is refused with a code and stores nothing
+    refused = _adjust(client, project, rater, 91)
+    assert refused.status_code == 409
+    assert refused.json()["extra"] == {"code": "budget_exceeded", "available_cents": 90}
+    assert not EarningsEntry.objects.filter(project=project).exists()
+
+    # Then exactly what is left fits, and after it even one cent more is refused
+    assert _adjust(client, project, rater, 90).status_code == 201
+    assert _adjust(client, project, rater, 1).json()["extra"]["code"] == "budget_exceeded"
+    # A negative adjustment always passes, and frees its amount again
+    assert _adjust(client, project, rater, -30, note="Paid twice by mistake").status_code == 201
+    assert _adjust(client, project, rater, 30).status_code == 201
+    assert EarningsEntry.objects.filter(project=project).count() == 3
+
+    report = client.get(f"/api/raters/projects/{project.pk}/budget/").json()
+    assert report["spent_adjustment_cents"] == 90 and report["spent_cents"] == 90
+    assert report["reserved_cents"] == report["reserved_leases_cents"] == 10
+    assert report["remaining_cents"] == report["budget_cents"] - report["spent_cents"] - report["reserved_cents"] == 0
+    assert report["exhausted"] is True
+
+
+@pytest.mark.parametrize(
+    ("amount", "note", "code"),
+    [
+        (10**12, "Typo with many zeros", "amount_out_of_range"),
+        (-(10**12), "Typo with many zeros", "amount_out_of_range"),
+        (0, "Nothing", "zero_adjustment"),
+        (5, "   ", None),  # blank note: refused by the input serializer
+        ("lots", "Not a number", None),
+        (5, "x" * 301, None),
+    ],
+)
+def test_bad_adjustments_are_clear_refusals_that_store_nothing(make_project, make_rater, staff, amount, note, code):
+    project = make_project(regular=1)  # no budget: only the input rules apply
+    rater = make_rater(project)
+    client = APIClient()
+    client.force_authenticate(staff)
+    response = _adjust(client, project, rater, amount, note=note)
+    assert response.status_code == 400
+    if code is not None:
+        assert response.json()["extra"]["code"] == code
+    else:
+        assert "fields" in response.json()["extra"]
+    assert not EarningsEntry.objects.filter(project=project).exists()
+
+
+def test_without_a_budget_adjustments_are_not_limited(make_project, make_rater, staff):
+    project = make_project(regular=1)
+    rater = make_rater(project)
+    entry = earnings_adjust(project=project, user=rater, amount_cents=1_000_000, note="Annual", created_by=staff)
+    assert entry.amount_cents == 1_000_000

@@ -1,4 +1,4 @@
-"""Forms posted from the dashboard: the recompute button and an adjudication decision."""
+"""Forms posted from the dashboard: the recompute button, an adjudication decision, a staff note."""
 
 from __future__ import annotations
 
@@ -22,3 +22,9 @@ class AdjudicateForm(forms.Form):
             return json.loads(self.cleaned_data["label"])
         except ValueError:
             raise forms.ValidationError("Not a valid label.")
+
+
+class NoteForm(forms.Form):
+    """The optional note on an application decision or a reinstatement."""
+
+    note = forms.CharField(max_length=500, required=False)

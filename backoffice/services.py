@@ -14,11 +14,11 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.exceptions import ApplicationError, NotFoundError
-from labeling.dashboard.cache import snapshot_get, snapshot_put
-from labeling.dashboard.figures.sections import GLOBAL_SECTIONS, PROJECT_SECTIONS
-from labeling.dashboard.sources import first_available
+from backoffice.cache import snapshot_get, snapshot_put
+from backoffice.figures.sections import GLOBAL_SECTIONS, PROJECT_SECTIONS
+from config.exceptions import NotFoundError
 from labeling.models import Annotation, Project, ProjectMembership, Resolution
+from labeling.services.adjudication import resolution_adjudicate
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def dashboard_recompute_request(*, section: str, project_id: int | None = None) 
     """Queue a recompute after the current transaction commits (the button on every page)."""
     if section not in PROJECT_SECTIONS and section not in GLOBAL_SECTIONS:
         raise ValueError(f"unknown dashboard section {section!r}")
-    from labeling.dashboard.tasks import dashboard_recompute
+    from backoffice.tasks import dashboard_recompute
 
     transaction.on_commit(lambda: dashboard_recompute.delay(section, project_id))
 
@@ -126,19 +126,11 @@ def dashboard_recompute(*, section: str, project: Project | None = None) -> str:
 
 
 def dashboard_adjudicate(*, project: Project, resolution_id: int, label: Any, rationale: str, user) -> Any:
-    """Decide a queued item through the resolution part's adjudication service.
+    """Decide a queued item through the adjudication service (labeling.services.adjudication).
 
     Passes the resolution the staff member saw, so a decision made meanwhile by someone else is
     refused (409) instead of silently overwritten.
     """
-    adjudicate = first_available(
-        [
-            ("labeling.services.adjudication", "resolution_adjudicate"),
-            ("labeling.services.resolution", "resolution_adjudicate"),
-        ]
-    )
-    if adjudicate is None:
-        raise ApplicationError("The adjudication service is not available yet.")
     if not Resolution.objects.filter(project=project, pk=resolution_id).exists():
         raise NotFoundError("No such resolution in this project.", {"resolution_id": resolution_id})
-    return adjudicate(reviewer=user, label=label, rationale=rationale, resolution_id=resolution_id)
+    return resolution_adjudicate(reviewer=user, label=label, rationale=rationale, resolution_id=resolution_id)

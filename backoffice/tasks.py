@@ -5,16 +5,16 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="labeling.dashboard.tasks.dashboard_precompute")
+@shared_task(name="backoffice.tasks.dashboard_precompute")
 def dashboard_precompute(sections: list[str] | None = None) -> dict[str, float]:
-    from labeling.dashboard.services import dashboard_precompute_all
+    from backoffice.services import dashboard_precompute_all
 
     return dashboard_precompute_all(sections=sections)
 
 
-@shared_task(name="labeling.dashboard.tasks.dashboard_recompute")
+@shared_task(name="backoffice.tasks.dashboard_recompute")
 def dashboard_recompute(section: str, project_id: int | None = None) -> float | None:
-    from labeling.dashboard.services import dashboard_section_compute
+    from backoffice.services import dashboard_section_compute
     from labeling.models import Project
 
     project = None

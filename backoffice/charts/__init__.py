@@ -1,9 +1,9 @@
 """Server-side SVG charts for the staff dashboard (no JavaScript, no CDN)."""
 
-from labeling.dashboard.charts.bars import bar_chart, stacked_bar_chart
-from labeling.dashboard.charts.base import Frame, empty_chart, fmt_number, fmt_percent, short_date
-from labeling.dashboard.charts.heatmap import confusion_heatmap, heatmap
-from labeling.dashboard.charts.line import Series, line_chart
+from backoffice.charts.bars import bar_chart, stacked_bar_chart
+from backoffice.charts.base import Frame, empty_chart, fmt_number, fmt_percent, short_date
+from backoffice.charts.heatmap import confusion_heatmap, heatmap
+from backoffice.charts.line import Series, line_chart
 
 __all__ = [
     "Frame",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.utils.safestring import SafeString
 
-from labeling.dashboard.charts.base import (
+from backoffice.charts.base import (
     PALETTE,
     Formatter,
     Frame,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.utils.safestring import SafeString
 
-from labeling.dashboard.charts.base import AXIS, TEXT, Formatter, Frame, empty_chart, esc, fmt_number, svg
+from backoffice.charts.base import AXIS, TEXT, Formatter, Frame, empty_chart, esc, fmt_number, svg
 
 LOW = (241, 245, 249)
 HIGH = (29, 78, 216)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
 
-from labeling.dashboard.charts.base import (
+from backoffice.charts.base import (
     PALETTE,
     Formatter,
     Frame,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from labeling.dashboard.figures.cost import cost_figures
-from labeling.dashboard.figures.external import datasets_figures, diversity_figures, health_figures
-from labeling.dashboard.figures.quality import quality_figures
-from labeling.dashboard.figures.raters import rater_figures
+from backoffice.figures.cost import cost_figures
+from backoffice.figures.external import datasets_figures, diversity_figures, health_figures
+from backoffice.figures.quality import quality_figures
+from backoffice.figures.raters import rater_figures
 
 PROJECT_SECTIONS: dict[str, Callable[..., Any]] = {
     "quality": quality_figures,

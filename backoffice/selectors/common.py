@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from labeling.dashboard.cache import snapshot_get
+from backoffice.cache import snapshot_get
 from labeling.models import Annotation, Project
 
 # Beat refreshes every few minutes; figures older than this are flagged on the page.
@@ -69,7 +69,7 @@ def section_snapshot(*, section: str, project: Project | None = None) -> tuple[d
     scope = project.pk if project is not None else "all"
     snapshot = snapshot_get(section=section, scope=scope)
     if snapshot is None:
-        from labeling.dashboard.services import dashboard_recompute_request, dashboard_section_compute
+        from backoffice.services import dashboard_recompute_request, dashboard_section_compute
 
         if not _small(project):
             if cache.add(f"dashboard:pending:{section}:{scope}", True, PENDING_SECONDS):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import accumulate
 
-from labeling.dashboard.charts import Frame, Series, bar_chart, line_chart, short_date, stacked_bar_chart
-from labeling.dashboard.selectors.common import section_snapshot
+from backoffice.charts import Frame, Series, bar_chart, line_chart, short_date, stacked_bar_chart
+from backoffice.selectors.common import section_snapshot
 from labeling.models import Project
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from labeling.dashboard.charts import Series, bar_chart, line_chart, stacked_bar_chart
-from labeling.dashboard.charts.base import PALETTE
-from labeling.dashboard.selectors.common import section_snapshot
+from backoffice.charts import Series, bar_chart, line_chart, stacked_bar_chart
+from backoffice.charts.base import PALETTE
+from backoffice.selectors.common import section_snapshot
 
 
 def _age(seconds: float | None) -> str:

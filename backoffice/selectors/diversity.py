@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from labeling.dashboard.charts import bar_chart, fmt_percent
-from labeling.dashboard.charts.base import PALETTE
-from labeling.dashboard.selectors.common import section_snapshot
+from backoffice.charts import bar_chart, fmt_percent
+from backoffice.charts.base import PALETTE
+from backoffice.selectors.common import section_snapshot
 from labeling.models import Project
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from labeling.dashboard.charts import Series, bar_chart, fmt_percent, line_chart, stacked_bar_chart
-from labeling.dashboard.selectors.common import section_snapshot
+from backoffice.charts import Series, bar_chart, fmt_percent, line_chart, stacked_bar_chart
+from backoffice.selectors.common import section_snapshot
 
 
 def _minutes(health: dict) -> tuple[list[datetime], dict[str, list[int]]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from labeling.dashboard.cache import snapshot_get
-from labeling.dashboard.selectors.common import Freshness
+from backoffice.cache import snapshot_get
+from backoffice.selectors.common import Freshness
 from labeling.models import Project, Resolution
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
-from labeling.dashboard.charts import (
+from backoffice.charts import (
     Frame,
     Series,
     bar_chart,
@@ -13,31 +11,12 @@ from labeling.dashboard.charts import (
     line_chart,
     short_date,
 )
-from labeling.dashboard.figures.values import NUMERIC_TYPES
-from labeling.dashboard.selectors.common import ci_pairs, section_snapshot
-from labeling.dashboard.sources import optional
-from labeling.models import Project, Resolution
+from backoffice.selectors.common import ci_pairs, section_snapshot
+from labeling.models import Project
+from labeling.selectors.annotation_frame import NUMERIC_TYPES
+from labeling.selectors.resolution import adjudication_queue
 
 QUEUE_PAGE = 25
-
-
-def adjudication_queue(*, project: Project) -> QuerySet[Resolution]:
-    """Current resolutions waiting for a staff decision, oldest first (partial index).
-
-    The resolution part's selector when installed, so the dashboard lists exactly what its API lists.
-    """
-    theirs = optional("labeling.selectors.resolution", "adjudication_queue")
-    if theirs is not None:
-        return theirs(project=project)
-    return (
-        Resolution.objects.filter(project=project, is_current=True, needs_adjudication=True)
-        .select_related("item")
-        .order_by("created_at", "pk")
-    )
-
-
-def adjudication_available() -> bool:
-    return optional("labeling.services.adjudication", "resolution_adjudicate") is not None
 
 
 def quality_page(*, project: Project) -> dict:
@@ -94,8 +73,7 @@ def quality_page(*, project: Project) -> dict:
         "queue": list(queue[:QUEUE_PAGE]),
         "queue_total": queue.count(),
         "categories": categories,
-        "adjudication_available": adjudication_available(),
         "decide_options": []
         if project.label_type in NUMERIC_TYPES
-        else list(zip(data["category_keys"], categories, strict=True)),
+        else [tuple(option) for option in data["decide_options"]],
     }

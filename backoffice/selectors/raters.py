@@ -7,11 +7,11 @@ import math
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from labeling.dashboard.charts import Frame, bar_chart, confusion_heatmap, fmt_percent, heatmap, stacked_bar_chart
-from labeling.dashboard.figures.values import canonical, categories_for
-from labeling.dashboard.selectors.common import section_snapshot
-from labeling.dashboard.sources import call_safely, optional
+from backoffice.charts import Frame, bar_chart, confusion_heatmap, fmt_percent, heatmap, stacked_bar_chart
+from backoffice.selectors.common import section_snapshot
 from labeling.models import Annotation, Project, Resolution
+from labeling.selectors.agreement import confusion_matrix
+from raters.selectors.quality import rater_pause_history
 
 PAGE_SIZE = 100
 SORTABLE = {
@@ -84,7 +84,6 @@ def raters_page(*, project: Project, sort: str = "annotations", descending: bool
         "descending": descending,
         "columns": SORTABLE,
         "charts": charts,
-        "sources": data.get("sources", {}),
     }
 
 
@@ -98,18 +97,6 @@ def _rater_daily(project: Project, rater_id: int) -> list[tuple]:
                 FROM {Annotation._meta.db_table} a
                 LEFT JOIN {Resolution._meta.db_table} r ON r.item_id = a.item_id AND r.is_current
                 WHERE a.project_id = %s AND a.rater_id = %s GROUP BY 1 ORDER BY 1""",
-            [project.pk, rater_id],
-        )
-        return cursor.fetchall()
-
-
-def _rater_confusion(project: Project, rater_id: int) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT a.value::text, r.label::text, count(*)
-                FROM {Annotation._meta.db_table} a
-                JOIN {Resolution._meta.db_table} r ON r.item_id = a.item_id AND r.is_current AND r.label IS NOT NULL
-                WHERE a.project_id = %s AND a.rater_id = %s GROUP BY 1, 2""",
             [project.pk, rater_id],
         )
         return cursor.fetchall()
@@ -151,14 +138,10 @@ def rater_detail_page(*, project: Project, rater_id: int) -> dict | None:
     if row is None:
         return None
     daily = _rater_daily(project, rater_id)
-    confusion_rows = _rater_confusion(project, rater_id)
-    observed = sorted({k for v, lab, _ in confusion_rows for k in (canonical(v), canonical(lab)) if k})
-    categories = categories_for(project, observed)
-    matrix = [[0] * len(categories) for _ in range(len(categories))]
-    for value_text, label_text, n in confusion_rows:
-        i, j = categories.index.get(canonical(value_text)), categories.index.get(canonical(label_text))
-        if i is not None and j is not None:
-            matrix[i][j] += n
+    confusion = confusion_matrix(project=project)
+    labels = confusion["labels"] if confusion["applicable"] else []
+    matrix = confusion["per_rater"].get(rater_id, []) if confusion["applicable"] else []
+    labels = labels if matrix else []
     times = dict(_rater_times(project, rater_id))
     time_labels = [f"{(b - 1) * 10}–{b * 10}s" for b in range(1, 13)]
     partners = _partners(project, rater_id)
@@ -174,9 +157,7 @@ def rater_detail_page(*, project: Project, rater_id: int) -> dict | None:
             y_label="labels",
             frame=Frame.wide(),
         ),
-        "confusion": confusion_heatmap(
-            title="This rater's labels against consensus", labels=categories.names, counts=matrix
-        ),
+        "confusion": confusion_heatmap(title="This rater's labels against consensus", labels=labels, counts=matrix),
         "times": bar_chart(
             title="Seconds per task",
             labels=time_labels,
@@ -194,11 +175,7 @@ def rater_detail_page(*, project: Project, rater_id: int) -> dict | None:
             frame=Frame.wide(),
         ),
     }
-    history, _ = call_safely(
-        optional("raters.selectors.quality", "rater_pause_history"),
-        project=project,
-        user=get_user_model()(pk=rater_id),
-    )
+    history = rater_pause_history(project=project, user=get_user_model()(pk=rater_id))
     return {
         "freshness": freshness,
         "rater": _with_dollars(row),

@@ -9,17 +9,17 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from backoffice.access import staff_required
+from backoffice.forms import AdjudicateForm, RecomputeForm
+from backoffice.selectors.cost import cost_page
+from backoffice.selectors.datasets import datasets_page
+from backoffice.selectors.diversity import diversity_page
+from backoffice.selectors.health import health_page
+from backoffice.selectors.index import project_list
+from backoffice.selectors.quality import quality_page
+from backoffice.selectors.raters import rater_detail_page, raters_page
+from backoffice.services import dashboard_adjudicate, dashboard_recompute
 from config.exceptions import ApplicationError
-from labeling.dashboard.access import staff_required
-from labeling.dashboard.forms import AdjudicateForm, RecomputeForm
-from labeling.dashboard.selectors.cost import cost_page
-from labeling.dashboard.selectors.datasets import datasets_page
-from labeling.dashboard.selectors.diversity import diversity_page
-from labeling.dashboard.selectors.health import health_page
-from labeling.dashboard.selectors.index import project_list
-from labeling.dashboard.selectors.quality import quality_page
-from labeling.dashboard.selectors.raters import rater_detail_page, raters_page
-from labeling.dashboard.services import dashboard_adjudicate, dashboard_recompute
 from labeling.models import Project
 
 

@@ -1,4 +1,4 @@
-"""Staff pages: applicants, rater quality (with reinstatement), budget, and the diversity report."""
+"""Staff actions on raters: pending applications, reinstating a paused rater. Each calls one raters service."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from backoffice.access import staff_required
+from backoffice.forms import NoteForm
+from backoffice.services import dashboard_recompute
 from config.exceptions import ApplicationError
 from labeling.models import Project
 from raters.models import ApplicationStatus, RaterApplication
-from raters.selectors.budget import project_budget_report
-from raters.selectors.diversity import DEFAULT_K, pool_diversity_report
-from raters.selectors.quality import project_rater_quality
 from raters.services.quality import rater_reinstate
 from raters.services.recruitment import application_approve, application_reject
-from raters.web.forms import DecisionForm
-from raters.web.views.common import staff_required
 
 
 @staff_required
@@ -27,8 +25,8 @@ def applications(request: HttpRequest) -> HttpResponse:
         .select_related("campaign__project", "user__rater_profile")
         .order_by("created_at")
     )
-    projects = Project.objects.order_by("name").only("id", "name", "is_active")
-    return render(request, "raters/staff/applications.html", {"applications": pending, "projects": projects})
+    context = {"active": "applications", "project": None, "applications": pending}
+    return render(request, "dashboard/applications.html", context)
 
 
 @staff_required
@@ -36,7 +34,7 @@ def applications(request: HttpRequest) -> HttpResponse:
 def application_decide(request: HttpRequest, application_id: int, decision: str) -> HttpResponse:
     if decision not in ("approve", "reject"):
         raise Http404("Unknown decision.")
-    form = DecisionForm(request.POST)
+    form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     service = application_approve if decision == "approve" else application_reject
     try:
@@ -45,40 +43,22 @@ def application_decide(request: HttpRequest, application_id: int, decision: str)
         messages.error(request, exc.message)
     else:
         messages.success(request, "Approved." if decision == "approve" else "Rejected.")
-    return redirect("raters:staff_applications")
-
-
-@staff_required
-def project_quality(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = get_object_or_404(Project, pk=project_id)
-    context = {
-        "project": project,
-        "rows": project_rater_quality(project=project),
-        "budget": project_budget_report(project=project),
-    }
-    return render(request, "raters/staff/quality.html", context)
+    return redirect("dashboard:applications")
 
 
 @staff_required
 @require_POST
-def reinstate(request: HttpRequest, project_id: int, user_id: int) -> HttpResponse:
+def reinstate(request: HttpRequest, project_id: int, rater_id: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=project_id)
-    user = get_object_or_404(get_user_model(), pk=user_id)
+    user = get_object_or_404(get_user_model(), pk=rater_id)
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        rater_reinstate(project=project, user=user, actor=request.user, note=request.POST.get("note", ""))
+        rater_reinstate(project=project, user=user, actor=request.user, note=note)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
+        # The raters figures hold each rater's status: refresh them (inline when cheap, else queued).
+        dashboard_recompute(section="raters", project=project)
         messages.success(request, f"{user.get_username()} is reinstated.")
-    return redirect("raters:staff_quality", project.pk)
-
-
-@staff_required
-def diversity(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = get_object_or_404(Project, pk=project_id)
-    try:
-        k = max(2, int(request.GET.get("k", DEFAULT_K)))
-    except ValueError:
-        k = DEFAULT_K
-    report = pool_diversity_report(project=project, k=k)
-    return render(request, "raters/staff/diversity.html", {"project": project, "report": report})
+    return redirect("dashboard:raters", project.pk)

@@ -1,15 +1,15 @@
 """Seed a project from the RTE crowd data (Snow et al. 2008) for the dashboard tests.
 
-Imports through the agreement part's `import_annotations` command and resolves through its
-`project_resolve` when they exist (else creates the rows directly); then spreads the labels over two
-weeks and two instructions versions, marks some items gold, and gives raters consented attributes.
+Imports through `import_annotations`, then spreads the labels over two weeks and two instructions
+versions, marks some items gold, and replays every label through the rater lifecycle's per-annotation
+hook (gold checks, ledger pay) as if the crowd had labelled through the API; resolves through
+`project_resolve` and gives raters consented attributes.
 """
 
 from __future__ import annotations
 
 import csv
 import random
-from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,16 +19,20 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from labeling.dashboard.sources import optional
+from datasets.services.build import dataset_build
+from datasets.services.definitions import dataset_create
 from labeling.models import (
     Annotation,
     AnnotationSource,
     InstructionVersion,
     Item,
     Project,
-    ProjectMembership,
     Resolution,
 )
+from labeling.services.adjudication import resolution_adjudicate
+from labeling.services.resolution import project_resolve
+from raters.services.attributes import attributes_consent_give
+from raters.services.quality import quality_after_annotation, rater_pause
 
 GOLD_ITEMS = 40
 PROJECT = "RTE entailment"
@@ -62,62 +66,17 @@ def _import_with_command(rows: list[dict], tmp: Path) -> Project:
     return Project.objects.get(name=PROJECT)
 
 
-def _import_directly(rows: list[dict]) -> Project:
-    User = get_user_model()
-    project = Project.objects.create(name=PROJECT, categories=[0, 1], overlap=10)
-    workers = sorted({r["!amt_worker_ids"] for r in rows})
-    users = {w: User.objects.create_user(username=f"crowd-{w.lower()}", password="x") for w in workers}
-    ProjectMembership.objects.bulk_create([ProjectMembership(project=project, user=u) for u in users.values()])
-    orig_ids = sorted({r["orig_id"] for r in rows}, key=int)
-    items = Item.objects.bulk_create(
-        [Item(project=project, external_id=o, content_hash=o, payload={"pair": o}, slots_open=0) for o in orig_ids]
-    )
-    by_orig = {item.external_id: item for item in items}
-    Annotation.objects.bulk_create(
-        [
-            Annotation(
-                project=project,
-                item=by_orig[r["orig_id"]],
-                rater=users[r["!amt_worker_ids"]],
-                value=int(r["response"]),
-                source=AnnotationSource.IMPORT,
-            )
-            for r in rows
-        ]
-    )
-    return project
-
-
-def _resolve_directly(project: Project) -> None:
-    votes: dict[int, Counter] = defaultdict(Counter)
-    for item_id, value in Annotation.objects.filter(project=project).values_list("item_id", "value"):
-        votes[item_id][value] += 1
-    resolutions = []
-    for item_id, counts in votes.items():
-        total = sum(counts.values())
-        label, top = counts.most_common(1)[0]
-        needs = top / total < project.confidence_threshold
-        resolutions.append(
-            Resolution(
-                project=project,
-                item_id=item_id,
-                method="majority",
-                label=label,
-                confidence=top / total,
-                distribution={str(k): v / total for k, v in counts.items()},
-                annotation_count=total,
-                needs_adjudication=needs,
-                adjudication_reason="low_confidence" if needs else "",
-            )
-        )
-    Resolution.objects.bulk_create(resolutions)
+def _score_as_submitted(project: Project) -> None:
+    """Gold checks and pay through the lifecycle's own hook; the automatic pause rules are off here."""
+    Project.objects.filter(pk=project.pk).update(pause_gold_accuracy_below=None, pause_fast_share_above=None)
+    project.refresh_from_db()
+    Annotation.objects.filter(project=project).update(source=AnnotationSource.API)
+    for annotation in Annotation.objects.filter(project=project).select_related("item", "project").order_by("id"):
+        quality_after_annotation(annotation=annotation)
 
 
 def _pause_fastest_clicker(project: Project) -> None:
     """Pause the busiest rater among the fast clickers through the rater lifecycle's own service."""
-    pause = optional("raters.services.quality", "rater_pause")
-    if pause is None:
-        return
     busiest = (
         Annotation.objects.filter(project=project, time_spent_ms__lt=2000)
         .values("rater_id")
@@ -127,16 +86,13 @@ def _pause_fastest_clicker(project: Project) -> None:
     )
     if busiest:
         rater = get_user_model().objects.get(pk=busiest["rater_id"])
-        pause(project=project, user=rater, reason="Too many answers under 2 seconds.")
+        rater_pause(project=project, user=rater, reason="Too many answers under 2 seconds.")
 
 
 def _give_attributes(project: Project) -> None:
-    give = optional("raters.services.attributes", "attributes_consent_give")
-    if give is None:
-        return
     rng = random.Random(3)
     for membership in project.memberships.select_related("user"):
-        give(
+        attributes_consent_give(
             user=membership.user,
             consent=True,
             language=rng.choice(["english", "english", "english", "spanish", "hindi"]),
@@ -147,10 +103,7 @@ def _give_attributes(project: Project) -> None:
 
 def seed_rte(*, rte_path: Path, tmp: Path, items_limit: int | None = 200, with_datasets: bool = False) -> Project:
     rows = _read(rte_path, items_limit)
-    if optional("labeling.management.commands.import_annotations", "Command") is not None:
-        project = _import_with_command(rows, tmp)
-    else:
-        project = _import_directly(rows)
+    project = _import_with_command(rows, tmp)
     Project.objects.filter(pk=project.pk).update(
         pay_per_annotation_cents=4,
         budget_cents=50_000,
@@ -182,11 +135,8 @@ def seed_rte(*, rte_path: Path, tmp: Path, items_limit: int | None = 200, with_d
                WHERE a.id = s.id""",
             [start, v1.pk, v2.pk, project.pk],
         )
-    resolve = optional("labeling.services.resolution", "project_resolve")
-    if resolve is not None:
-        resolve(project=project)
-    else:
-        _resolve_directly(project)
+    _score_as_submitted(project)
+    project_resolve(project=project)
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE labeling_resolution r SET created_at = s.last_at
@@ -204,27 +154,20 @@ def seed_rte(*, rte_path: Path, tmp: Path, items_limit: int | None = 200, with_d
 
 def _build_dataset_versions(project: Project) -> None:
     """Three dataset versions, each after a round of adjudications, so diffs and drift are non-zero."""
-    create = optional("datasets.services.definitions", "dataset_create")
-    build = optional("datasets.services.build", "dataset_build")
-    adjudicate = optional("labeling.services.adjudication", "resolution_adjudicate")
-    if create is None or build is None:
-        return
     lead = get_user_model().objects.create_user("seed-lead", password="x", is_staff=True)
-    dataset = create(
+    dataset = dataset_create(
         name="rte-entailment",
         project_ids=[project.pk],
         description="Resolved RTE labels",
         max_label_age=timedelta(days=7),
         drift_threshold=0.05,
     )
-    build(dataset=dataset)
-    if adjudicate is None:
-        return
+    dataset_build(dataset=dataset)
     yes, no = project.categories[1], project.categories[0]
     for label, other, limit in ((yes, no, 6), (no, yes, 4)):
         queue = Resolution.objects.filter(project=project, is_current=True, needs_adjudication=True).order_by("pk")
         for resolution in list(queue[:limit]):
-            adjudicate(
+            resolution_adjudicate(
                 reviewer=lead,
                 label=label,
                 rationale="Checked against the gold guidelines.",
@@ -232,10 +175,10 @@ def _build_dataset_versions(project: Project) -> None:
             )
         flip = Resolution.objects.filter(project=project, is_current=True, needs_adjudication=False, label=other)
         for resolution in list(flip.order_by("pk")[: limit * 3]):
-            adjudicate(
+            resolution_adjudicate(
                 reviewer=lead,
                 label=label,
                 rationale="Relabelled after the guideline change.",
                 resolution_id=resolution.pk,
             )
-        build(dataset=dataset)
+        dataset_build(dataset=dataset)

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 
-from labeling.dashboard.services import dashboard_precompute_all
-from tests.dashboard.seed import seed_rte
-from tests.dashboard.traffic import seed_traffic
+from backoffice.services import dashboard_precompute_all
+from bench.traffic import seed_traffic
+from tests.backoffice.seed import seed_rte
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

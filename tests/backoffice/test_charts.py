@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from labeling.dashboard.charts import (
+from backoffice.charts import (
     Series,
     bar_chart,
     confusion_heatmap,
@@ -14,8 +14,8 @@ from labeling.dashboard.charts import (
     line_chart,
     stacked_bar_chart,
 )
-from labeling.dashboard.charts.base import nice_ticks
-from labeling.dashboard.charts.heatmap import color_for
+from backoffice.charts.base import nice_ticks
+from backoffice.charts.heatmap import color_for
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

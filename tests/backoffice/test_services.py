@@ -6,14 +6,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from labeling.dashboard.cache import snapshot_get, snapshot_put
-from labeling.dashboard.selectors.common import section_snapshot
-from labeling.dashboard.services import dashboard_precompute_all, dashboard_recompute, dashboard_section_compute
-from labeling.dashboard.sources import call_safely, optional
-from labeling.dashboard.tasks import dashboard_precompute
-from labeling.dashboard.tasks import dashboard_recompute as recompute_task
+from backoffice.cache import snapshot_get, snapshot_put
+from backoffice.selectors.common import section_snapshot
+from backoffice.services import dashboard_precompute_all, dashboard_recompute, dashboard_section_compute
+from backoffice.tasks import dashboard_precompute
+from backoffice.tasks import dashboard_recompute as recompute_task
 from labeling.models import Annotation
-from tests.dashboard.seed import seed_rte
+from tests.backoffice.seed import seed_rte
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def test_old_snapshot_is_flagged_stale(project):
     key_snapshot["computed_at"] -= timezone.timedelta(hours=2)
     from django.core.cache import cache
 
-    from labeling.dashboard.cache import snapshot_key
+    from backoffice.cache import snapshot_key
 
     cache.set(snapshot_key("cost", project.pk), key_snapshot)
     _, freshness = section_snapshot(section="cost", project=project)
@@ -74,19 +73,6 @@ def test_tasks_call_the_service(project):
     assert recompute_task.apply(args=["raters", project.pk]).get() >= 0
     assert snapshot_get(section="raters", scope=project.pk)["data"]["raters"]
     assert recompute_task.apply(args=["raters", 999_999]).get() is None
-
-
-def test_optional_sources():
-    assert optional("labeling.dashboard.no_such_module", "thing") is None
-    assert optional("labeling.dashboard.sources", "optional") is optional
-    result, error = call_safely(None)
-    assert result is None and error == "not available yet"
-
-    def broken():
-        raise RuntimeError("boom")
-
-    result, error = call_safely(broken)
-    assert result is None and "RuntimeError: boom" in error
 
 
 @pytest.mark.django_db

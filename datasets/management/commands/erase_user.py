@@ -1,10 +1,10 @@
-"""`python manage.py erase_user USER_ID`: delete one user's requests, feedback and labels."""
+"""`python manage.py erase_user USER_ID`: delete one end user's requests, feedback, labels and dataset rows."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from feedback.services.erasure import user_erase
+from datasets.services.user_erasure import user_erase
 
 
 class Command(BaseCommand):

@@ -46,7 +46,9 @@ def test_one_rule_guards_every_staff_page(project, make_rater, lead):
 def test_old_staff_addresses_redirect_into_the_dashboard(project, lead):
     client = _client(lead)
     assert client.get("/staff/applications/")["Location"] == "/dashboard/applications/"
-    assert client.get(f"/staff/projects/{project.pk}/raters/")["Location"] == f"/dashboard/projects/{project.pk}/raters/"
+    assert (
+        client.get(f"/staff/projects/{project.pk}/raters/")["Location"] == f"/dashboard/projects/{project.pk}/raters/"
+    )
     diversity = client.get(f"/staff/projects/{project.pk}/diversity/")
     assert diversity.status_code == 301 and diversity["Location"] == f"/dashboard/projects/{project.pk}/diversity/"
 

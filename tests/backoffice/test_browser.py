@@ -95,6 +95,15 @@ def test_dashboard_pages_in_chromium(live_server, shared_data, tmp_path):
                 # The raters table is long: its screenshot is the first screen (heatmap and top of the table).
                 staff.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=name != "raters")
 
+            # At a phone's width (390 px) no page scrolls sideways: wide tables scroll inside their card.
+            staff.set_viewport_size({"width": 390, "height": 844})
+            for name, (path, _) in [*pages.items(), ("applications", ("/dashboard/applications/", 0))]:
+                staff.goto(f"{base}{path}")
+                width = staff.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, (name, width)
+            staff.screenshot(path=str(SCREENSHOTS / "dashboard-quality-phone.png"), full_page=False)
+            staff.set_viewport_size({"width": 1366, "height": 900})
+
             # The recompute button refreshes a cheap section in place and says so.
             staff.goto(f"{base}{pages['quality'][0]}")
             staff.click(".freshness button")

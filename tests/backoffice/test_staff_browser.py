@@ -83,4 +83,3 @@ def test_staff_reinstate_a_paused_rater_and_read_the_diversity_report(live_serve
     assert "1 group suppressed" in text and "other / not s" in text
     page.screenshot(path=str(SCREENSHOTS / "dashboard-diversity-staff.png"), full_page=True)
     page.close()
-

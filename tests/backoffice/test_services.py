@@ -88,3 +88,15 @@ def test_beat_skips_unchanged_projects_until_data_changes(project):
     Annotation.objects.create(project=project, item=item, rater=rater, value=project.categories[0])
     again = dashboard_precompute_all(sections=["quality", "cost"])
     assert set(again) == {f"quality:{project.pk}", f"cost:{project.pk}"}
+
+
+def test_beat_schedule_names_registered_tasks():
+    """A renamed task would leave beat sending a name no worker knows: the precompute would silently stop."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "backoffice.tasks.dashboard_precompute" in scheduled
+    assert scheduled <= set(app.tasks)

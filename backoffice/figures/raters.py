@@ -1,8 +1,9 @@
 """Heavy figures of the raters page: the rater lifecycle's per-rater quality rows and rater-pair agreement.
 
 Gold accuracy (GoldCheck), speed, agreement with consensus, reliability, earnings (the ledger) and status
-are the rater lifecycle's own figures (raters.selectors.quality); pair agreement is the agreement
-report's. Only label counts and first/last label times are read here: counts, not rules.
+are the rater lifecycle's own figures (raters.selectors.quality); pair agreement and each rater's
+confusion matrix are the agreement part's (labeling.selectors.agreement). Only label counts and
+first/last label times are read here: counts, not rules.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min
 
 from labeling.models import Annotation, Project
-from labeling.selectors.agreement import agreement_report
+from labeling.selectors.agreement import agreement_report, confusion_matrix
 from raters.selectors.quality import project_rater_quality
 
 PAIR_RATERS = 20
@@ -71,4 +72,13 @@ def rater_figures(*, project: Project) -> dict:
             }
         )
     report = agreement_report(project=project, bootstrap=0)
-    return {"raters": raters, "pairs": pair_agreement(pairs=report.get("per_rater_pair", []))}
+    # Per-rater confusion is read here, once per precompute, so the drill-down never loads the whole project.
+    confusion = confusion_matrix(project=project)
+    return {
+        "raters": raters,
+        "pairs": pair_agreement(pairs=report.get("per_rater_pair", [])),
+        "confusion": {
+            "labels": confusion["labels"] if confusion["applicable"] else [],
+            "per_rater": confusion["per_rater"] if confusion["applicable"] else {},
+        },
+    }

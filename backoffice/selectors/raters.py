@@ -10,7 +10,6 @@ from django.db import connection
 from backoffice.charts import Frame, bar_chart, confusion_heatmap, fmt_percent, heatmap, stacked_bar_chart
 from backoffice.selectors.common import section_snapshot
 from labeling.models import Annotation, Project, Resolution
-from labeling.selectors.agreement import confusion_matrix
 from raters.selectors.quality import rater_pause_history
 
 PAGE_SIZE = 100
@@ -138,9 +137,9 @@ def rater_detail_page(*, project: Project, rater_id: int) -> dict | None:
     if row is None:
         return None
     daily = _rater_daily(project, rater_id)
-    confusion = confusion_matrix(project=project)
-    labels = confusion["labels"] if confusion["applicable"] else []
-    matrix = confusion["per_rater"].get(rater_id, []) if confusion["applicable"] else []
+    confusion = data["confusion"]
+    matrix = confusion["per_rater"].get(rater_id, [])
+    labels = confusion["labels"]
     labels = labels if matrix else []
     times = dict(_rater_times(project, rater_id))
     time_labels = [f"{(b - 1) * 10}–{b * 10}s" for b in range(1, 13)]

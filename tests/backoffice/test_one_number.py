@@ -22,7 +22,8 @@ def project(shared_data, tmp_path):
 def test_dashboard_figures_equal_the_owning_selectors(project):
     # Given the seeded project's figures as the dashboard caches them
     quality = dashboard_section_compute(section="quality", project=project)["data"]
-    raters = dashboard_section_compute(section="raters", project=project)["data"]["raters"]
+    rater_data = dashboard_section_compute(section="raters", project=project)["data"]
+    raters = rater_data["raters"]
     cost = dashboard_section_compute(section="cost", project=project)["data"]
 
     # Alpha, its interval and the per-version alphas are the agreement report's
@@ -35,8 +36,10 @@ def test_dashboard_figures_equal_the_owning_selectors(project):
     )
     assert [v["alpha"] for v in quality["per_version"]] == [v["alpha"] for v in report["per_instruction_version"]]
     assert quality["over_time"][-1]["alpha"] == at_level["alpha"]
-    # The confusion matrix is the agreement part's
-    assert quality["confusion"] == confusion_matrix(project=project)["matrix"]
+    # The confusion matrices, overall and per rater, are the agreement part's
+    owner_confusion = confusion_matrix(project=project)
+    assert quality["confusion"] == owner_confusion["matrix"]
+    assert rater_data["confusion"]["per_rater"] == owner_confusion["per_rater"]
 
     # Gold accuracy comes from gold checks (there are some), earnings from the ledger, per rater
     assert GoldCheck.objects.filter(project=project).count() > 0

@@ -1,9 +1,9 @@
 """Heavy figures of the quality page, each from the agreement part's own selectors.
 
 Overall alpha and its CI, and alpha per instructions version: labeling.selectors.agreement.agreement_report.
-Alpha over time and pair agreement per label: labeling.selectors.agreement_trend. The confusion matrix:
-labeling.selectors.agreement.confusion_matrix. Nothing is estimated here, so the dashboard shows the
-numbers the API shows.
+Alpha over time, pair agreement per label and the per-version intervals: labeling.selectors.agreement_trend.
+The confusion matrix: labeling.selectors.agreement.confusion_matrix. Nothing is estimated here, so the
+dashboard shows the numbers the API shows.
 """
 
 from __future__ import annotations
@@ -15,19 +15,23 @@ from labeling.selectors.agreement import agreement_report, confusion_matrix
 from labeling.selectors.agreement_trend import agreement_trend, value_label
 
 
-def _per_version(report: dict) -> list[dict]:
-    return [
-        {
-            "version": row["version"],
-            "label": f"v{row['version']}" if row["version"] is not None else "none",
-            "annotations": row["annotations"],
-            "items": row["pairable_units"],
-            "alpha": row["alpha"],
-            "low": None,
-            "high": None,
-        }
-        for row in report.get("per_instruction_version", [])
-    ]
+def _per_version(report: dict, version_ci: dict) -> list[dict]:
+    """The report's alpha per instructions version, with the trend selector's bootstrap interval."""
+    rows = []
+    for row in report.get("per_instruction_version", []):
+        ci = version_ci.get(row["instruction_version_id"], {})
+        rows.append(
+            {
+                "version": row["version"],
+                "label": f"v{row['version']}" if row["version"] is not None else "none",
+                "annotations": row["annotations"],
+                "items": row["pairable_units"],
+                "alpha": row["alpha"],
+                "low": ci.get("low"),
+                "high": ci.get("high"),
+            }
+        )
+    return rows
 
 
 def quality_figures(*, project: Project, bootstrap: int = 1000) -> dict:
@@ -67,7 +71,7 @@ def quality_figures(*, project: Project, bootstrap: int = 1000) -> dict:
         "granularity": trend["granularity"],
         "overall": overall,
         "over_time": trend["over_time"],
-        "per_version": _per_version(report),
+        "per_version": _per_version(report, trend["version_ci"]),
         "confusion": matrix,
         "consensus_method": confusion.get("consensus_method") or report.get("consensus_method"),
         "per_label": per_label,

@@ -64,7 +64,8 @@ def value_label(value: Any) -> str:
 
 
 def agreement_trend(*, project: Project, bootstrap: int = 1000) -> dict[str, Any]:
-    """Cumulative alpha (95% bootstrap CI) per day, week or month, and pair agreement per label value."""
+    """Cumulative alpha (95% bootstrap CI) per day, week or month, pair agreement per label value, and the
+    95% bootstrap CI of alpha per instructions version (keyed by version id, None for no version)."""
     granularity = granularity_for(_span(project))
     df = read_rows(
         columns=[
@@ -79,7 +80,13 @@ def agreement_trend(*, project: Project, bootstrap: int = 1000) -> dict[str, Any
         names=["item", "rater", "version", "bucket", "value"],
         dtype={"item": np.int64, "rater": np.int64, "version": np.int64, "bucket": np.int64, "value": str},
     )
-    empty = {"level": project.measurement_level, "granularity": granularity, "over_time": [], "per_value": []}
+    empty = {
+        "level": project.measurement_level,
+        "granularity": granularity,
+        "over_time": [],
+        "per_value": [],
+        "version_ci": {},
+    }
     if len(df) == 0:
         return empty
     text_index, texts = pd.factorize(df["value"])
@@ -109,6 +116,13 @@ def agreement_trend(*, project: Project, bootstrap: int = 1000) -> dict[str, Any
                 "high": _round(high),
             }
         )
+    # The report's alpha per instructions version has no interval; "did the new version help?" needs one.
+    version_ci = {}
+    for version in np.unique(frame.version):
+        mask = frame.version == version
+        profiles = kalpha.profiles_from(frame.item[mask], frame.code[mask], frame.n_values)
+        low, high, _ = kalpha.alpha_bootstrap(profiles, frame.numeric, level, bootstrap, seed=0)
+        version_ci[None if version < 0 else int(version)] = {"low": _round(low), "high": _round(high)}
     per_value = []
     if project.label_type not in NUMERIC_TYPES:
         o = kalpha.coincidences(kalpha.profiles_from(frame.item, frame.code, frame.n_values))
@@ -123,4 +137,10 @@ def agreement_trend(*, project: Project, bootstrap: int = 1000) -> dict[str, Any
             }
             for c, value in enumerate(frame.domain)
         ]
-    return {"level": level, "granularity": granularity, "over_time": over_time, "per_value": per_value}
+    return {
+        "level": level,
+        "granularity": granularity,
+        "over_time": over_time,
+        "per_value": per_value,
+        "version_ci": version_ci,
+    }

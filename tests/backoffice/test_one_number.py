@@ -35,6 +35,7 @@ def test_dashboard_figures_equal_the_owning_selectors(project):
         at_level["ci_high"],
     )
     assert [v["alpha"] for v in quality["per_version"]] == [v["alpha"] for v in report["per_instruction_version"]]
+    assert all(v["low"] <= v["alpha"] <= v["high"] for v in quality["per_version"])
     assert quality["over_time"][-1]["alpha"] == at_level["alpha"]
     # The confusion matrices, overall and per rater, are the agreement part's
     owner_confusion = confusion_matrix(project=project)

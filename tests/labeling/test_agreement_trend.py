@@ -49,6 +49,8 @@ def test_series_and_per_value_agreement():
     per_value = {row["label"]: row for row in trend["per_value"]}
     assert per_value["a"]["pair_agreement"] == 0.875 and per_value["b"]["pair_agreement"] == 0.0
     assert per_value["a"]["annotations"] == 16 and per_value["b"]["annotations"] == 2
+    # Every label here has no instructions version: one interval, keyed None
+    assert list(trend["version_ci"]) == [None]
 
 
 def test_empty_project_has_no_series():

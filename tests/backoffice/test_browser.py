@@ -101,6 +101,7 @@ def test_dashboard_pages_in_chromium(live_server, shared_data, tmp_path):
                 staff.goto(f"{base}{path}")
                 width = staff.evaluate("document.documentElement.scrollWidth")
                 assert width <= 390, (name, width)
+            staff.goto(f"{base}{pages['quality'][0]}")
             staff.screenshot(path=str(SCREENSHOTS / "dashboard-quality-phone.png"), full_page=False)
             staff.set_viewport_size({"width": 1366, "height": 900})
 

@@ -1,4 +1,5 @@
-"""Staff-only access: anonymous users go to the login page, signed-in non-staff users get 403.
+"""The one staff access rule: anonymous users go to the staff login, signed-in non-staff users get a 403
+page with the code `staff_only` (also in the X-Refusal-Code header, as on the rater pages).
 
 Also turns FiguresPending (a big project's figures are still being computed) into a waiting page.
 """
@@ -9,7 +10,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,7 +23,10 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
         if not (request.user.is_active and request.user.is_staff):
-            raise PermissionDenied("The dashboard is for staff only.")
+            context = {"message": "The dashboard is for staff only.", "code": "staff_only"}
+            response = render(request, "dashboard/refused.html", context, status=403)
+            response["X-Refusal-Code"] = "staff_only"
+            return response
         try:
             return view(request, *args, **kwargs)
         except FiguresPending as pending:

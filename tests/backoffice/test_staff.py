@@ -39,7 +39,9 @@ def test_one_rule_guards_every_staff_page(project, make_rater, lead):
         # Anonymous visitors go to the one staff login; raters are refused; staff see the page
         anonymous = _client().get(path)
         assert anonymous.status_code == 302 and anonymous["Location"].startswith("/dashboard/login/"), path
-        assert _client(rater).get(path).status_code == 403, path
+        refused = _client(rater).get(path)
+        assert refused.status_code == 403 and refused["X-Refusal-Code"] == "staff_only", path
+        assert b"The dashboard is for staff only." in refused.content
         assert _client(lead).get(path).status_code == 200, path
 
 

@@ -9,7 +9,7 @@ instructions versions (simulated raters with individual accuracy and speed), a m
 resolution per item (set-based INSERT ... SELECT), an earnings-ledger entry per annotation when the
 rater lifecycle is installed, consented attributes for every rater, two dataset versions with 3% of
 labels changed between them, and `--traffic` simulated inference requests with their feedback fed
-minute by minute through the direct-labeling join (tests/dashboard/traffic.py). Then it runs the precompute
+minute by minute through the direct-labeling join (bench/traffic.py). Then it runs the precompute
 service (what Celery beat does) and times `--requests` GETs of every page with Django's test client
 signed in as staff (full request: middleware, session, cache read, live queries, SVG, template).
 Prints a table and one JSON line.
@@ -232,50 +232,48 @@ def seed(*, annotations: int, raters: int, overlap: int, days: int, seed_value: 
 def seed_extras(*, project_id: int, traffic: int) -> dict:
     """Two dataset versions (3% of labels changed between them) and simulated direct-labeling traffic.
 
-    Skipped when the datasets / feedback parts are not installed or when already present (`--reuse`).
+    Skipped when already present (`--reuse`).
     """
     from django.db import connection
 
-    from labeling.dashboard.sources import optional
+    from datasets.models import Dataset
+    from datasets.services.build import dataset_build as build
+    from datasets.services.definitions import dataset_create as create
 
     out: dict = {}
-    create = optional("datasets.services.definitions", "dataset_create")
-    build = optional("datasets.services.build", "dataset_build")
-    if create is not None and build is not None:
-        from datasets.models import Dataset
 
-        if not Dataset.objects.filter(name="bench-sentiment").exists():
-            from datetime import timedelta
+    if not Dataset.objects.filter(name="bench-sentiment").exists():
+        from datetime import timedelta
 
-            started = time.perf_counter()
-            dataset = create(
-                name="bench-sentiment", project_ids=[project_id], max_label_age=timedelta(days=30), drift_threshold=0.02
+        started = time.perf_counter()
+        dataset = create(
+            name="bench-sentiment", project_ids=[project_id], max_label_age=timedelta(days=30), drift_threshold=0.02
+        )
+        build(dataset=dataset)
+        with connection.cursor() as cursor:
+            # A relabeling round: 3% of current resolutions replaced by a decision for another label.
+            cursor.execute(
+                """WITH picked AS (
+                       UPDATE labeling_resolution SET is_current = false
+                       WHERE id IN (SELECT id FROM labeling_resolution WHERE project_id = %s AND is_current
+                                    AND id %% 33 = 0)
+                       RETURNING *)
+                   INSERT INTO labeling_resolution (project_id, item_id, kind, method, label, confidence,
+                       distribution, annotation_count, needs_adjudication, adjudication_reason, rationale,
+                       supersedes_id, is_current, created_at)
+                   SELECT project_id, item_id, 'adjudication', 'adjudication',
+                          CASE WHEN label = '"positive"' THEN '"negative"'::jsonb ELSE '"positive"'::jsonb END,
+                          1.0, distribution, annotation_count, false, '', 'bench relabel', id, true, now()
+                   FROM picked""",
+                [project_id],
             )
-            build(dataset=dataset)
-            with connection.cursor() as cursor:
-                # A relabeling round: 3% of current resolutions replaced by a decision for another label.
-                cursor.execute(
-                    """WITH picked AS (
-                           UPDATE labeling_resolution SET is_current = false
-                           WHERE id IN (SELECT id FROM labeling_resolution WHERE project_id = %s AND is_current
-                                        AND id %% 33 = 0)
-                           RETURNING *)
-                       INSERT INTO labeling_resolution (project_id, item_id, kind, method, label, confidence,
-                           distribution, annotation_count, needs_adjudication, adjudication_reason, rationale,
-                           supersedes_id, is_current, created_at)
-                       SELECT project_id, item_id, 'adjudication', 'adjudication',
-                              CASE WHEN label = '"positive"' THEN '"negative"'::jsonb ELSE '"positive"'::jsonb END,
-                              1.0, distribution, annotation_count, false, '', 'bench relabel', id, true, now()
-                       FROM picked""",
-                    [project_id],
-                )
-            build(dataset=dataset)
-            out["dataset_versions_s"] = round(time.perf_counter() - started, 1)
-    if traffic and optional("feedback.selectors.health", "feedback_health") is not None:
+        build(dataset=dataset)
+        out["dataset_versions_s"] = round(time.perf_counter() - started, 1)
+    if traffic:
         from feedback.models import FeedbackCounter
 
         if not FeedbackCounter.objects.exists():
-            from tests.dashboard.traffic import seed_traffic
+            from bench.traffic import seed_traffic
 
             started = time.perf_counter()
             out["traffic"] = seed_traffic(requests=traffic, minutes=60)
@@ -348,7 +346,7 @@ def main() -> None:
     from django.core.cache import cache
     from django.core.management import call_command
 
-    from labeling.dashboard.services import dashboard_precompute_all
+    from backoffice.services import dashboard_precompute_all
     from labeling.models import Project
 
     figures: dict = {"annotations_requested": args.annotations, "raters_requested": args.raters}

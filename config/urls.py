@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
@@ -10,10 +11,21 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/feedback/erase-user/", include("datasets.api.erasure_urls")),
     path("api/feedback/", include("feedback.api.urls")),
     path("api/datasets/", include("datasets.api.urls")),
     path("api/raters/", include("raters.api.urls")),
     path("api/", include("labeling.api.urls")),
-    path("dashboard/", include("labeling.dashboard.urls")),
+    path("dashboard/", include("backoffice.urls")),
+    # The staff pages' former addresses, so bookmarks keep working.
+    path("staff/applications/", RedirectView.as_view(pattern_name="dashboard:applications", permanent=True)),
+    path(
+        "staff/projects/<int:project_id>/raters/",
+        RedirectView.as_view(pattern_name="dashboard:raters", permanent=True),
+    ),
+    path(
+        "staff/projects/<int:project_id>/diversity/",
+        RedirectView.as_view(pattern_name="dashboard:diversity", permanent=True),
+    ),
     path("", include("raters.web.urls")),
 ]

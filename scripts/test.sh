@@ -19,6 +19,8 @@ eval "$(python scripts/services.py ensure --db labeling_test)"
 
 echo "== ruff" >&2
 ruff check .
+echo "== lint-imports (the layers in pyproject.toml)" >&2
+lint-imports
 echo "== makemigrations --check" >&2
 python manage.py makemigrations --check --dry-run
 echo "== docker-compose.yml against the compose spec" >&2

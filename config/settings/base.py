@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "feedback",
     "ingestion",
     "datasets",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -148,7 +149,9 @@ CACHES = {
     }
 }
 
-# Namespaced product settings (see labeling/conf.py for defaults).
+# Namespaced product settings; each key's default sits beside the one function that reads it:
+# RATER_FEEDBACK_BLOCK (raters.selectors.quality.feedback_block), ITEM_UPLOAD_MAX_BYTES
+# (labeling.services.item_formats).
 LABELING: dict = {}
 
 # Rater lifecycle (raters/conf.py holds the defaults): privacy floor of attribute reports, request rates.
@@ -207,14 +210,13 @@ CELERY_BEAT_SCHEDULE["refit-rater-reliability"] = {
     "task": "labeling.tasks.refit_reliability_projects",
     "schedule": timedelta(seconds=int(env("RELIABILITY_REFIT_EVERY_SECONDS", "3600"))),
 }
-# Staff dashboard: heavy figures precomputed into the cache (labeling/dashboard/tasks.py, not an app's tasks.py).
-CELERY_IMPORTS = ["labeling.dashboard.tasks"]
+# Staff dashboard (backoffice/): heavy figures precomputed into the cache by beat.
 CELERY_BEAT_SCHEDULE["dashboard-precompute"] = {
-    "task": "labeling.dashboard.tasks.dashboard_precompute",
+    "task": "backoffice.tasks.dashboard_precompute",
     "schedule": timedelta(seconds=int(env("DASHBOARD_PRECOMPUTE_EVERY_SECONDS", "300"))),
 }
 CELERY_BEAT_SCHEDULE["dashboard-health"] = {
-    "task": "labeling.dashboard.tasks.dashboard_precompute",
+    "task": "backoffice.tasks.dashboard_precompute",
     "schedule": timedelta(seconds=int(env("DASHBOARD_HEALTH_EVERY_SECONDS", "30"))),
     "kwargs": {"sections": ["health"]},
 }

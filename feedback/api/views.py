@@ -14,7 +14,6 @@ from feedback.models import DirectLabel, LabelRule
 from feedback.models.rules import LatePolicy
 from feedback.selectors.health import feedback_health
 from feedback.selectors.labels import direct_labels_list
-from feedback.services.erasure import user_erase
 from feedback.services.rules import label_rule_create
 
 
@@ -23,18 +22,6 @@ class HealthApi(APIView):
 
     def get(self, request):
         return Response(feedback_health())
-
-
-class UserEraseApi(APIView):
-    permission_classes = [IsAdminUser]
-
-    class InputSerializer(serializers.Serializer):
-        user_id = serializers.CharField(max_length=200)
-
-    def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return Response({"erased": user_erase(user_id=data.validated_data["user_id"])})
 
 
 class LabelRuleApi(APIView):

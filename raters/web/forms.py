@@ -55,7 +55,3 @@ class SignUpForm(AttributesFields):
 class SkipForm(forms.Form):
     assignment_id = forms.IntegerField()
     reason = forms.CharField(max_length=500)
-
-
-class DecisionForm(forms.Form):
-    note = forms.CharField(max_length=500, required=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from raters.web.views import labeling, onboarding, projects, signup, staff, stats
+from raters.web.views import labeling, onboarding, projects, signup, stats
 
 app_name = "raters"
 
@@ -15,13 +15,4 @@ urlpatterns = [
     path("projects/<int:project_id>/label/skip/", labeling.skip, name="skip"),
     path("me/stats/", stats.my_stats, name="stats"),
     path("me/attributes/", stats.my_attributes, name="attributes"),
-    path("staff/applications/", staff.applications, name="staff_applications"),
-    path(
-        "staff/applications/<int:application_id>/<str:decision>/",
-        staff.application_decide,
-        name="staff_application_decide",
-    ),
-    path("staff/projects/<int:project_id>/raters/", staff.project_quality, name="staff_quality"),
-    path("staff/projects/<int:project_id>/raters/<int:user_id>/reinstate/", staff.reinstate, name="staff_reinstate"),
-    path("staff/projects/<int:project_id>/diversity/", staff.diversity, name="staff_diversity"),
 ]

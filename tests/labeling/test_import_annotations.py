@@ -25,10 +25,31 @@ def run(*args, **options):
     return out.getvalue()
 
 
+def run_rejecting(*args, **options):
+    """The output of an import that rejects some rows: it fails (exit code 1) after importing the rest."""
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="rejected; the .* valid annotation"):
+        call_command("import_annotations", *args, stdout=out, verbosity=0, **options)
+    return out.getvalue()
+
+
 @pytest.mark.django_db
 def test_import_creates_items_raters_and_annotations(tmp_path):
     path = write(tmp_path, "a.csv", "item,rater,value\nq1,w 1,10\nq1,w2,2\nq2,w2,2\nq3,w2,\n")
-    summary = json.loads(run(path, project="p", create=True, label_type="single", json=True))
+    out = io.StringIO()
+    # One row has no value: the command fails (exit code 1) and says so, the valid rows stay imported
+    with pytest.raises(CommandError, match="1 row\\(s\\) with an empty value .* the 3 valid annotation"):
+        call_command(
+            "import_annotations",
+            path,
+            stdout=out,
+            verbosity=0,
+            project="p",
+            create=True,
+            label_type="single",
+            json=True,
+        )
+    summary = json.loads(out.getvalue())
 
     project = Project.objects.get(name="p")
     # Categories are inferred in numeric order, values stay strings for a single-choice project
@@ -86,13 +107,13 @@ def test_reimport_keeps_existing_annotations_and_rejects_unknown_values(tmp_path
 def test_gold_is_for_evaluation_unless_asked(tmp_path):
     path = write(tmp_path, "a.csv", "item,rater,value\nq1,w1,1\nq1,w2,3\nq2,w1,2\n")
     gold = write(tmp_path, "g.csv", "item,value\nq1,3\nq2,2.0\nq9,1\n")
-    summary = json.loads(run(path, project="o", create=True, label_type="ordinal", gold=gold, json=True))
+    summary = json.loads(run_rejecting(path, project="o", create=True, label_type="ordinal", gold=gold, json=True))
     project = Project.objects.get(name="o")
     assert project.categories == [1, 2, 3]
     assert summary["gold_rows"] == 2 and summary["gold_unknown_items"] == ["q9"]
     assert dict(project.items.values_list("external_id", "gold_value")) == {"q1": 3, "q2": 2}
     assert not project.items.filter(is_gold=True).exists()
-    json.loads(run(path, project="o2", create=True, label_type="ordinal", gold=gold, gold_is_qc=True, json=True))
+    run_rejecting(path, project="o2", create=True, label_type="ordinal", gold=gold, gold_is_qc=True, json=True)
     assert Project.objects.get(name="o2").items.filter(is_gold=True).count() == 2
 
 

@@ -169,6 +169,19 @@ def test_import_items_command(project, tmp_path, capsys):
     assert Item.objects.filter(project=project).count() == 12
 
 
+def test_import_items_command_fails_when_a_record_is_rejected(project, tmp_path, capsys):
+    from django.core.management.base import CommandError
+
+    # Given a file where one record of three is not an object
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"external_id": "a", "payload": {"n": 1}}\n7\n{"external_id": "b", "payload": {"n": 2}}\n')
+    # The command exits non-zero and says how many were rejected; the two valid records are imported
+    with pytest.raises(CommandError, match="1 record\\(s\\) rejected; the 2 valid new record"):
+        call_command("import_items", str(path), "--project", project.name)
+    assert "record 1:" in capsys.readouterr().err
+    assert set(Item.objects.filter(project=project).values_list("external_id", flat=True)) == {"a", "b"}
+
+
 def test_import_items_command_errors(project, tmp_path):
     from django.core.management.base import CommandError
 

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from backoffice.selectors.diversity import diversity_page
 from config.exceptions import ApplicationError
-from labeling.dashboard.selectors.diversity import diversity_page
 from raters.selectors.diversity import pool_diversity_report
 from raters.services.attributes import attributes_consent_give
 
@@ -94,7 +94,7 @@ def test_k_2_is_refused_on_the_api_and_the_page(make_project, make_rater, staff)
 
     # When staff lower k to 2 through the API and the page
     refused_api = api.get(f"/api/raters/projects/{project.pk}/diversity/?k=2")
-    refused_page = page.get(f"/staff/projects/{project.pk}/diversity/?k=2")
+    refused_page = page.get(f"/dashboard/projects/{project.pk}/diversity/?k=2")
 
     # Then both refuse with the one error shape, and the group of 2 never shows
     assert refused_api.status_code == 400
@@ -106,7 +106,7 @@ def test_k_2_is_refused_on_the_api_and_the_page(make_project, make_rater, staff)
     assert b"cy" not in refused_page.content
     garbage = api.get(f"/api/raters/projects/{project.pk}/diversity/?k=two")
     assert garbage.status_code == 400 and garbage.json()["extra"]["code"] == "invalid_k"
-    assert page.get(f"/staff/projects/{project.pk}/diversity/?k=two").status_code == 400
+    assert page.get(f"/dashboard/projects/{project.pk}/diversity/?k=two").status_code == 400
 
     # And the default (the floor) and a stricter k still work, with no group below 5
     for query in ("", "?k=5", "?k=7"):
@@ -123,7 +123,7 @@ def test_dashboard_drops_a_cached_report_below_the_floor(make_project, make_rate
     with override_settings(RATERS={"DIVERSITY_MIN_K": 2}):
         low = asdict(pool_diversity_report(project=project, k=2))
     assert "cy" in {g["value"] for a in low["attributes"] for g in a["groups"]}
-    with patch("labeling.dashboard.selectors.diversity.section_snapshot", return_value=({"report": low}, None)):
+    with patch("backoffice.selectors.diversity.section_snapshot", return_value=({"report": low}, None)):
         # When the dashboard page is assembled under the floor of 5
         page = diversity_page(project=project)
     # Then the report is not shown at all

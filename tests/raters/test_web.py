@@ -272,28 +272,6 @@ def test_practice_shows_the_correct_answer_and_why(make_project, make_rater):
     assert f"Why: {item.gold_explanation}" in body
 
 
-def test_staff_pages_need_staff(project, make_rater, staff):
-    rater = make_rater(project)
-    for path in (
-        f"/staff/projects/{project.pk}/raters/",
-        "/staff/applications/",
-        f"/staff/projects/{project.pk}/diversity/",
-    ):
-        response = _client(rater).get(path)
-        assert response.status_code == 403 and b"This page is for staff only." in response.content
-        assert _client(staff).get(path).status_code == 200
-
-
-def test_staff_reinstate_from_the_quality_page(project, make_rater, staff):
-    rater = make_rater(project)
-    rater_pause(project=project, user=rater, reason="Too fast.", actor=staff)
-    page = _client(staff).get(f"/staff/projects/{project.pk}/raters/").content.decode()
-    assert "Too fast." in page
-    _client(staff).post(f"/staff/projects/{project.pk}/raters/{rater.pk}/reinstate/")
-    assert ProjectMembership.objects.get(project=project, user=rater).status == MembershipStatus.ACTIVE
-    assert _client(rater).get(f"/projects/{project.pk}/label/").status_code == 200
-
-
 def test_attributes_can_be_withdrawn(make_user):
     user = make_user()
     client = _client(user)

@@ -71,9 +71,17 @@ class Command(BaseCommand):
         data = summary.as_dict()
         if opts["json"]:
             self.stdout.write(json.dumps(data, indent=2, default=str))
-            return
-        if opts["verbosity"] < 1:
-            return
+        elif opts["verbosity"] >= 1:
+            self._report(summary, opts)
+        rejected = summary.empty_values + len(summary.gold_unknown_items)
+        if rejected:
+            # The valid rows stay imported (a re-run counts them as already present); the exit code says not all did.
+            raise CommandError(
+                f"{summary.empty_values} row(s) with an empty value and gold for {len(summary.gold_unknown_items)} "
+                f"unknown item(s) rejected; the {summary.imported} valid annotation(s) were imported."
+            )
+
+    def _report(self, summary, opts) -> None:
         self.stdout.write(
             f"project {summary.project} ({summary.label_type}{', created' if summary.created_project else ''}): "
             f"{summary.imported} annotations imported of {summary.rows} rows, {summary.items_created} items and "

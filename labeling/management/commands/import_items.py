@@ -38,3 +38,8 @@ class Command(BaseCommand):
             self.stderr.write(f"  record {error['index']}: {error['message']}")
         if result.error_count > 20:
             self.stderr.write(f"  ... and {result.error_count - 20} more")
+        if result.error_count:
+            # The valid records stay imported (re-running skips them as duplicates); the exit code says not all did.
+            raise CommandError(
+                f"{result.error_count} record(s) rejected; the {result.created} valid new record(s) were imported."
+            )

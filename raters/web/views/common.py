@@ -1,8 +1,6 @@
-"""Shared bits of the rater views: refusal pages and the staff check."""
+"""Shared bits of the rater views: refusal pages."""
 
 from __future__ import annotations
-
-from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -38,17 +36,3 @@ def refusal(
     )
     response["X-Refusal-Code"] = code
     return response
-
-
-def staff_required(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            return refusal(request, message="This page is for staff only.", code="staff_only")
-        return view(request, *args, **kwargs)
-
-    return wrapper

@@ -18,6 +18,7 @@ from django.db import connection
 from labeling.models import Annotation, Item, Project
 from labeling.selectors.agreement import applicable_levels
 from labeling.selectors.annotation_frame import NUMERIC_TYPES, frame_from_codes, read_rows
+from labeling.selectors.crowd_items import NON_CROWD_SQL
 from labeling.services import alpha as kalpha
 
 MAX_BUCKETS = 40
@@ -37,11 +38,11 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 
 def _where(project: Project) -> str:
-    """The agreement report's rows: every annotation except those on exam and practice items."""
+    """The agreement report's rows: annotations on crowd items only (no gold, exam or practice items)."""
     pk = int(project.pk)
     return (
         f"project_id = {pk} AND item_id NOT IN (SELECT id FROM {Item._meta.db_table} "
-        f"WHERE project_id = {pk} AND (is_exam OR is_practice))"
+        f"WHERE project_id = {pk} AND {NON_CROWD_SQL})"
     )
 
 

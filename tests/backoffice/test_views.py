@@ -67,7 +67,8 @@ def test_alpha_matches_krippendorff_package(client, project, staff):
     import krippendorff
     import numpy as np
 
-    rows = list(project.annotations.values_list("rater_id", "item_id", "value"))
+    # Agreement is about the crowd: the matrix holds regular items only (gold items measure raters).
+    rows = list(project.annotations.filter(item__is_gold=False).values_list("rater_id", "item_id", "value"))
     raters = sorted({r for r, _, _ in rows})
     items = sorted({i for _, i, _ in rows})
     matrix = np.full((len(raters), len(items)), np.nan)

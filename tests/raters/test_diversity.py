@@ -113,7 +113,7 @@ def test_k_2_is_refused_on_the_api_and_the_page(make_project, make_rater, staff)
         body = api.get(f"/api/raters/projects/{project.pk}/diversity/{query}").json()
         language = next(a for a in body["attributes"] if a["attribute"] == "language")
         assert body["k"] >= 5 and "cy" not in {g["value"] for g in language["groups"]}
-    assert page.get(f"/staff/projects/{project.pk}/diversity/").status_code == 200
+    assert page.get(f"/dashboard/projects/{project.pk}/diversity/").status_code == 200
 
 
 def test_dashboard_drops_a_cached_report_below_the_floor(make_project, make_rater):

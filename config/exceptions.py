@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -35,9 +36,20 @@ class ConflictError(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class TooManyRequestsError(ApplicationError):
+    """429 with Retry-After: a throttle or a login lockout refused the request."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, extra: dict[str, Any] | None = None, *, retry_after: int) -> None:
+        super().__init__(message, {**(extra or {}), "retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else None
+        return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
@@ -50,7 +62,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"message": "Validation error", "extra": {"fields": response.data}}
+    elif isinstance(exc, exceptions.Throttled):
+        wait = math.ceil(exc.wait) if exc.wait is not None else None
+        extra = {"code": "throttled", "retry_after": wait}
+        response.data = {"message": "Too many requests. Try again later.", "extra": extra}
     else:
         detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else str(exc)
-        response.data = {"message": str(detail), "extra": {}}
+        response.data = {"message": str(detail), "extra": {"code": getattr(exc, "default_code", "error")}}
     return response

@@ -9,3 +9,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]  # tests only: live_server binds to an ephemeral host:port
 
 FEEDBACK = {**FEEDBACK, "HASH_SALT": env("FEEDBACK_HASH_SALT") or "test-feature-salt"}  # noqa: F405
+
+# Logins in tests are many and quick: limits far above any test's needs. tests/test_security_*.py put the
+# real limits back with override_settings to prove them.
+AXES_FAILURE_LIMIT = 1000
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {
+        **REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}),  # noqa: F405
+        "login_address": "100000/min",
+        "login_account": "100000/min",
+    },
+}

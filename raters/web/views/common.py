@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from config.exceptions import NotFoundError
 from labeling.models import Project
+from labeling.selectors.projects import project_get_for_user
 
 NEXT_STEP_LINKS = {
     "exam": ("raters:exam", "Take the qualification exam"),
     "instructions": ("raters:instructions", "Read the instructions"),
 }
+
+
+def project_for_page(request: HttpRequest, project_id: int) -> Project:
+    """The project if this user may see it, else 404: a missing project and another's look the same (as in the API)."""
+    try:
+        return project_get_for_user(project_id=project_id, user=request.user)
+    except NotFoundError as exc:
+        raise Http404(exc.message)
 
 
 def refusal(

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts.api import TokenObtainApi, TokenRefreshApi, TokenRevokeApi
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("token/", TokenObtainApi.as_view(), name="token"),
+    path("token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
+    path("token/revoke/", TokenRevokeApi.as_view(), name="token-revoke"),
+]

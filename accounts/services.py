@@ -67,7 +67,7 @@ def user_credentials_revoke(*, user: Any) -> int:
     """
     tokens, _ = AuthToken.objects.filter(user=user).delete()
     sessions = 0
-    if user.last_login is not None:
+    if get_user_model().objects.filter(pk=user.pk, last_login__isnull=False).exists():
         sessions, _ = Session.objects.filter(session_key__in=_session_ids_of(user)).delete()
     return tokens + sessions
 

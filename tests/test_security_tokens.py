@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 
 import pytest
@@ -200,3 +201,31 @@ def test_token_issue_keeps_to_the_per_user_limit(user):
     assert AuthToken.objects.filter(user=user).count() == limit
     assert _api(keys[0]).get("/api/projects/").status_code == 401
     assert _api(keys[-1]).get("/api/projects/").status_code == 200
+
+
+def test_password_reset_by_mail_works_and_revokes_tokens(user):
+    from django.core import mail
+
+    user.email = "owner@example.org"
+    user.save(update_fields=["email"])
+    stolen = _obtain()
+
+    # When the owner asks for a reset and follows the link in the mail
+    assert Client().post("/accounts/password_reset/", {"email": user.email}).status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"(/accounts/reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body).group(1)
+    browser = Client()
+    form_url = browser.get(link)["Location"]
+    response = browser.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302, response.content
+
+    # Then the new password works and the stolen token does not
+    assert _api(stolen).get("/api/projects/").status_code == 401
+    assert _obtain(password=NEW_PASSWORD)
+
+
+def test_password_reset_without_a_mail_server_says_so(settings):
+    settings.PASSWORD_RESET_BY_EMAIL = False
+    response = Client().get("/accounts/password_reset/")
+    assert response.status_code == 503
+    assert b"not set up on this server" in response.content

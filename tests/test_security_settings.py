@@ -93,4 +93,11 @@ def test_production_security_headers_and_cookies():
     )
     result = _run([sys.executable, "-c", code], _production_env(EMAIL_HOST="smtp.example.org"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "True", "True", "True", "True", "django.core.mail.backends.smtp.EmailBackend"]
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ]

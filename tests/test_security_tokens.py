@@ -1,4 +1,4 @@
-"""API tokens and sessions: hashed at rest, expiring, rotated on refresh, revoked on password change and deactivation."""
+"""API tokens and sessions: hashed, expiring, rotated on refresh, revoked on password change and deactivation."""
 
 from __future__ import annotations
 

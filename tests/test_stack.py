@@ -38,7 +38,10 @@ def test_production_settings_refuse_missing_feature_salt() -> None:
 
 def test_production_settings_refuse_debug() -> None:
     env = dict(
-        os.environ, DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_DEBUG="true"
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=STRONG_KEY,
+        DJANGO_DEBUG="true",
     )
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True

@@ -151,3 +151,22 @@ def test_a_refused_login_stores_no_token():
         _attempt("/api/auth/token/", user.username, f"guess-{i}", _address())
     assert _attempt("/api/auth/token/", user.username, PASSWORD, _address()).status_code == 429
     assert not AuthToken.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/dashboard/login/"])
+@SHIPPED_LIMITS
+def test_logging_into_an_own_account_between_guesses_does_not_reset_the_count(path):
+    # Given an attacker with an account of their own, guessing another account's password from one address
+    address = _address()
+    own, victim = _user(), _user()
+    statuses = []
+    for i in range(25):
+        # When every few guesses they log into their own account, hoping the success wipes the failures
+        if i % 3 == 0:
+            _attempt(path, own.username, PASSWORD, address)
+        statuses.append(_attempt(path, victim.username, f"guess-{i}", address).status_code)
+
+    # Then the guesses still run into the lockout
+    assert 429 in statuses
+    assert statuses[-5:] == [429] * 5
+    assert _attempt(path, victim.username, PASSWORD, _address()).status_code == 429

@@ -239,7 +239,9 @@ REST_KNOX = {
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=float(env("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Off: a success would wipe every failure from that address, so an attacker could log into an own account
+# between guesses and never be locked out. Failures expire with the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.lockout.submitted_username"

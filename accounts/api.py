@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.lockout import LOCKED_MESSAGE, retry_after_seconds
-from accounts.services import token_issue, token_refresh, token_revoke
+from accounts.services import token_issue, token_refresh, token_revoke, user_credentials_revoke
 from accounts.throttles import LoginAccountThrottle, LoginAddressThrottle
 from config.exceptions import ApplicationError, TooManyRequestsError
 
@@ -84,4 +84,15 @@ class TokenRevokeApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         token_revoke(token=_presented_token(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CredentialsRevokeAllApi(APIView):
+    """Log out everywhere: every API token and every session of the caller."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        user_credentials_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

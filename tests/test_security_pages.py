@@ -138,3 +138,14 @@ def test_swagger_ui_is_self_hosted(world):
     assert all(not s.startswith(("http:", "https:", "//")) for s in sources), sources
     script = next(s for s in sources if "?script" in s or s.endswith("script"))
     assert staff.get(script.replace("&amp;", "&")).status_code == 200
+
+
+def test_the_refusal_helper_never_names_a_project_the_user_cannot_see(world, rf):
+    from django.http import Http404
+
+    from raters.web.views.common import refusal
+
+    request = rf.get("/")
+    request.user = world["outsider"]
+    with pytest.raises(Http404):
+        refusal(request, project=world["secret"], code="not_a_member", message="You are not a member.")

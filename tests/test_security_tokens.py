@@ -108,6 +108,14 @@ def test_revoke_logs_the_client_out(user):
     assert _api(other).get("/api/projects/").status_code == 200
 
 
+def test_logout_everywhere_revokes_every_token_and_session(user):
+    keys = [_obtain(), _obtain()]
+    browser = _logged_in()
+    assert _api(keys[0]).post("/api/auth/logout-everywhere/").status_code == 204
+    assert [_api(key).get("/api/projects/").status_code for key in keys] == [401, 401]
+    assert browser.get("/").status_code == 302
+
+
 def test_refresh_needs_a_token_not_a_session(user):
     client = APIClient()
     client.force_login(user)

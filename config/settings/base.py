@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "labeling",
     "raters",
     "feedback",
@@ -86,7 +85,6 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -103,7 +101,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -120,10 +118,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {"LabelTypeEnum": "labeling.models.project.LabelType"},
-    # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -203,8 +197,17 @@ CELERY_BEAT_SCHEDULE["dashboard-health"] = {
     "kwargs": {"sections": ["health"]},
 }
 
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"kafka": {"level": "WARNING"}},
+}
+
 # --- Authentication hardening (accounts/; docs/adr/0010-authentication-hardening.md) -----------------
-INSTALLED_APPS += ["knox", "axes", "csp", "accounts"]
+# knox replaces DRF's authtoken, which stored keys in plain text (accounts/migrations drops its table).
+INSTALLED_APPS += ["knox", "axes", "csp", "drf_spectacular_sidecar", "accounts"]
 # Axes goes last: it turns a lockout flagged during the view into the 429 page (accounts.lockout).
 MIDDLEWARE += [
     "csp.middleware.CSPMiddleware",
@@ -227,6 +230,10 @@ SESSION_COOKIE_AGE = int(float(env("SESSION_MAX_AGE_HOURS", "12")) * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "knox.auth.TokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
 # API tokens (django-rest-knox): stored as SHA-512 digests, expire, refreshed by rotation. Header stays "Token <key>".
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=float(env("API_TOKEN_TTL_HOURS", "12"))),
@@ -277,6 +284,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
+SPECTACULAR_SETTINGS.update(
+    {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
+)
+
 # Password reset and other mail: from the environment; the console backend unless a host is set.
 EMAIL_HOST = env("EMAIL_HOST", "")
 EMAIL_PORT = int(env("EMAIL_PORT", "587"))
@@ -293,14 +305,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Without a mail server the reset page says so (503) instead of promising a mail; local and test print it.
 PASSWORD_RESET_BY_EMAIL = True
 
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+
 # seed_demo creates well-known passwords: allowed everywhere but production.
 SEED_DEMO_ALLOWED = True
 # --- end authentication hardening ---------------------------------------------------------------------
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"kafka": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}

@@ -1,7 +1,8 @@
 """The login throttles of the token API, applied to the web login forms (rater, dashboard, admin).
 
-Those views belong to Django and to the staff UI, so the limit is attached by URL name
-(settings.ACCOUNTS["THROTTLED_LOGIN_URLS"]) instead of editing each view.
+Those views belong to Django and to the staff UI, so the limit is attached here instead of in each view:
+to every view built on Django's LoginView (wherever its URL moves) and to the URL names in
+settings.ACCOUNTS["THROTTLED_LOGIN_URLS"] (the admin's login, which wraps LoginView inside a method).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import math
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -28,7 +30,9 @@ class LoginThrottleMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         if request.method != "POST" or request.resolver_match is None:
             return None
-        if request.resolver_match.view_name not in settings.ACCOUNTS["THROTTLED_LOGIN_URLS"]:
+        view_class = getattr(view_func, "view_class", None)
+        is_login_view = isinstance(view_class, type) and issubclass(view_class, LoginView)
+        if not is_login_view and request.resolver_match.view_name not in settings.ACCOUNTS["THROTTLED_LOGIN_URLS"]:
             return None
         waits = []
         for throttle_class in LOGIN_THROTTLES:

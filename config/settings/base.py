@@ -264,8 +264,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 # Client address for throttles and lockout: REMOTE_ADDR, or the X-Forwarded-For hop this many proxies add.
 REST_FRAMEWORK["NUM_PROXIES"] = int(env("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNTS = {
-    # Web login URL names throttled like the token API (the API view sets throttle_classes itself).
-    "THROTTLED_LOGIN_URLS": ["login", "dashboard:login", "admin:login"],
+    # Web logins throttled like the token API besides every LoginView (the API view sets throttle_classes).
+    "THROTTLED_LOGIN_URLS": ["admin:login"],
 }
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; item images may come over https.

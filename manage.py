@@ -4,9 +4,11 @@
 import os
 import sys
 
+from config.settings import DEFAULT_SETTINGS_MODULE
+
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS_MODULE)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

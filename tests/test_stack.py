@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = secrets.token_urlsafe(50)
 
 
 def test_production_settings_refuse_to_start_without_secret() -> None:
@@ -26,7 +28,7 @@ def test_production_settings_refuse_to_start_without_secret() -> None:
 
 def test_production_settings_refuse_missing_feature_salt() -> None:
     env = {k: v for k, v in os.environ.items() if k != "FEEDBACK_HASH_SALT"}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="false")
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_DEBUG="false")
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -36,7 +38,10 @@ def test_production_settings_refuse_missing_feature_salt() -> None:
 
 def test_production_settings_refuse_debug() -> None:
     env = dict(
-        os.environ, DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="true"
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=STRONG_KEY,
+        DJANGO_DEBUG="true",
     )
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -49,7 +54,7 @@ def test_production_settings_start_when_configured() -> None:
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_SECRET_KEY=STRONG_KEY,
         DJANGO_DEBUG="false",
         FEEDBACK_HASH_SALT="a-salt",
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "labeling",
     "raters",
@@ -86,12 +86,6 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
-
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -126,6 +120,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {"LabelTypeEnum": "labeling.models.project.LabelType"},
 }
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -228,3 +223,112 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"kafka": {"level": "WARNING"}},
 }
+
+# --- Authentication hardening (config/accounts/; docs/adr/0010-authentication-hardening.md) -----------------
+# knox replaces DRF's authtoken, which stored keys in plain text (config/accounts/migrations drops its table).
+INSTALLED_APPS += ["knox", "axes", "csp", "drf_spectacular_sidecar", "config.accounts"]
+# Axes goes last: it turns a lockout flagged during the view into the 429 page (config.accounts.lockout).
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    "config.accounts.middleware.LoginThrottleMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+# AxesStandaloneBackend first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a check: Django calls its password_changed() on every password change (forms, admin, changepassword).
+    {"NAME": "config.accounts.validators.RevokeCredentialsOnPasswordChange"},
+]
+
+SESSION_COOKIE_AGE = int(float(env("SESSION_MAX_AGE_HOURS", "12")) * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "knox.auth.TokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+# API tokens (django-rest-knox): stored as SHA-512 digests, expire, refreshed by rotation. Header stays "Token <key>".
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=float(env("API_TOKEN_TTL_HOURS", "12"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": int(env("API_TOKENS_PER_USER", "20")),
+}
+
+# Lockout after repeated failures (django-axes), per account and, separately, per client address.
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(env("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Off: a success would wipe every failure from that address, so an attacker could log into an own account
+# between guesses and never be locked out. Failures expire with the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "config.accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "config.accounts.lockout.submitted_username"
+AXES_CLIENT_IP_CALLABLE = "config.accounts.lockout.client_address"
+AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "old_password"]
+
+# Rate limits on every login and token path (DRF throttles; the web logins go through config.accounts.middleware).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    **REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}),
+    "login_address": env("LOGIN_RATE_PER_ADDRESS", "30/min"),
+    "login_account": env("LOGIN_RATE_PER_ACCOUNT", "10/min"),
+}
+# Client address for throttles and lockout: REMOTE_ADDR, or the X-Forwarded-For hop this many proxies add.
+REST_FRAMEWORK["NUM_PROXIES"] = int(env("TRUSTED_PROXY_COUNT", "0"))
+ACCOUNTS = {
+    # Web logins throttled like the token API besides every LoginView (the API view sets throttle_classes).
+    "THROTTLED_LOGIN_URLS": ["admin:login"],
+}
+
+# Content-Security-Policy (django-csp): no inline script, no <style> without the nonce; item images over https.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
+        # style="..." attributes only (no <style> element, no script): the label page's progress bar and the
+        # dashboard's chart widths still set them. Drop this line once both use classes.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *env_list("CSP_IMG_SOURCES", "https:")],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
+SPECTACULAR_SETTINGS.update(
+    {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
+)
+
+# Password reset and other mail: from the environment; the console backend unless a host is set.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_PORT = int(env("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "labeling@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Without a mail server the reset page says so (503) instead of promising a mail; local and test print it.
+PASSWORD_RESET_BY_EMAIL = True
+
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+
+# seed_demo creates well-known passwords: allowed everywhere but production.
+SEED_DEMO_ALLOWED = True
+# --- end authentication hardening ---------------------------------------------------------------------

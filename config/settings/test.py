@@ -19,3 +19,15 @@ RATERS = {
         "applications_address": "10000/hour",
     },
 }
+
+# Logins in tests are many and quick: limits far above any test's needs. tests/test_security_*.py put the
+# real limits back with override_settings to prove them.
+AXES_FAILURE_LIMIT = 1000
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {
+        **REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}),  # noqa: F405
+        "login_address": "100000/min",
+        "login_account": "100000/min",
+    },
+}

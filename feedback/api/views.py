@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -20,6 +22,7 @@ from feedback.services.rules import label_rule_create
 class HealthApi(APIView):
     permission_classes = [IsAdminUser]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(feedback_health())
 
@@ -27,6 +30,7 @@ class HealthApi(APIView):
 class LabelRuleApi(APIView):
     permission_classes = [IsAdminUser]
 
+    @extend_schema_serializer(component_name="LabelRuleInput")
     class InputSerializer(serializers.Serializer):
         model = serializers.CharField(max_length=200)
         window_seconds = serializers.IntegerField(min_value=1, max_value=30 * 86400)
@@ -37,15 +41,18 @@ class LabelRuleApi(APIView):
         negative_downsampling_rate = serializers.FloatField(min_value=0.0, max_value=1.0, default=1.0)
         orphan_ttl_seconds = serializers.IntegerField(min_value=1)
 
+    @extend_schema_serializer(component_name="LabelRule")
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
             model = LabelRule
             fields = ["id", "model", "version", "window", "grace", "positive_events", "negative_events",
                       "late_policy", "negative_downsampling_rate", "orphan_ttl", "is_active", "created_at"]  # fmt: skip
 
+    @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request):
         return Response(self.OutputSerializer(LabelRule.objects.all(), many=True).data)
 
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -66,6 +73,7 @@ class LabelRuleApi(APIView):
 class DirectLabelListApi(APIView):
     permission_classes = [IsAdminUser]
 
+    @extend_schema_serializer(component_name="DirectLabel")
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
             model = DirectLabel
@@ -74,6 +82,7 @@ class DirectLabelListApi(APIView):
                       "features", "user_id", "feedback_event_ids", "downsampling_rate", "created_at",
                       "updated_at"]  # fmt: skip
 
+    @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request):
         from rest_framework.pagination import LimitOffsetPagination
 

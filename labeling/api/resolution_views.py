@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ForbiddenError, NotFoundError
+from config.exceptions import ForbiddenError
 from labeling.api.pagination import DefaultPagination
 from labeling.api.resolution_serializers import (
     AdjudicateInputSerializer,
@@ -25,8 +25,9 @@ from labeling.api.resolution_serializers import (
     ResolutionOutputSerializer,
     ResolveInputSerializer,
 )
-from labeling.models import Item, Project
+from labeling.models import Project
 from labeling.selectors.agreement import agreement_report, confusion_matrix, project_report, rater_reliability
+from labeling.selectors.items import item_get_for_user
 from labeling.selectors.projects import project_get_for_user, user_can_manage, user_can_review
 from labeling.selectors.resolution import adjudication_queue, resolution_history
 from labeling.services.adjudication import resolution_adjudicate
@@ -127,9 +128,7 @@ class ResolutionAdjudicateApi(APIView):
 class ItemResolutionHistoryApi(APIView):
     @extend_schema(responses=ResolutionOutputSerializer(many=True))
     def get(self, request: Request, item_id: int) -> Response:
-        item = Item.objects.filter(pk=item_id).select_related("project").first()
-        if item is None:
-            raise NotFoundError("No such item.")
+        item = item_get_for_user(item_id=item_id, user=request.user)
         _reviewable_project(request, item.project_id)
         return Response(ResolutionOutputSerializer(resolution_history(item=item), many=True).data)
 

@@ -2,13 +2,11 @@ from django.urls import include, path
 
 from labeling.api.annotations import AnnotationListApi
 from labeling.api.assignments import AssignmentSkipApi, AssignmentSubmitApi, TaskNextApi
-from labeling.api.auth import TokenObtainApi
 from labeling.api.instructions import InstructionAcknowledgeApi, InstructionCurrentApi, InstructionListPublishApi
 from labeling.api.items import ItemListImportApi
 from labeling.api.projects import MembershipListAddApi, MembershipRemoveApi, ProjectDetailApi, ProjectListCreateApi
 
 urlpatterns: list = [
-    path("auth/token/", TokenObtainApi.as_view(), name="token"),
     path("projects/", ProjectListCreateApi.as_view(), name="project-list"),
     path("projects/<int:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<int:project_id>/members/", MembershipListAddApi.as_view(), name="project-members"),

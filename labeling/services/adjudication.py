@@ -14,7 +14,7 @@ from django.db import transaction
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from labeling.models import Item, Resolution, ResolutionKind
 from labeling.selectors.crowd_items import crowd_item_require
-from labeling.selectors.projects import user_can_review
+from labeling.selectors.projects import project_list_for_user, user_can_review
 from labeling.services.label_schema import label_value_validate
 from labeling.services.resolution import project_lock
 
@@ -39,9 +39,13 @@ def resolution_adjudicate(
     if (resolution_id is None) == (item is None):
         raise ApplicationError("Pass exactly one of resolution_id or item.")
     if resolution_id is not None:
-        target = Resolution.objects.select_related("project", "item").filter(pk=resolution_id).first()
-        if target is None:
-            raise NotFoundError("No such resolution.", {"resolution_id": resolution_id})
+        target = (
+            Resolution.objects.select_related("project", "item")
+            .filter(pk=resolution_id, project__in=project_list_for_user(user=reviewer))
+            .first()
+        )
+        if target is None:  # missing, or in a project the reviewer cannot see: the same answer
+            raise NotFoundError("No such resolution.", {"code": "resolution_not_found", "resolution_id": resolution_id})
         item, project = target.item, target.project
     else:
         project = item.project

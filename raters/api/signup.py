@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.accounts.services import token_issue
 from raters.api.throttles import SIGNUP_THROTTLES
 from raters.models import RaterType, RecruitmentCampaign
 from raters.services.recruitment import rater_sign_up
@@ -43,12 +43,12 @@ class CampaignSignUpApi(APIView):
         values = dict(data.validated_data)
         invite = values.pop("invite")
         user = rater_sign_up(campaign=campaign, invite_token=invite, **values)
-        token, _ = Token.objects.get_or_create(user=user)
+        token_key, _expiry = token_issue(user=user)
         return Response(
             {
                 "user_id": user.pk,
                 "username": user.get_username(),
-                "token": token.key,
+                "token": token_key,
                 "project_id": campaign.project_id,
             },
             status=status.HTTP_201_CREATED,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from config.accounts.services import token_issue
 from labeling.models import Annotation, Item, Project
 from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
@@ -106,8 +106,8 @@ MATRIX = [
 def _client(world: World, role: str) -> APIClient:
     client = APIClient()
     if role != "anonymous":
-        token, _ = Token.objects.get_or_create(user=getattr(world, role))
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        key, _expiry = token_issue(user=getattr(world, role))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

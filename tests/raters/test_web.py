@@ -71,15 +71,17 @@ def test_unqualified_rater_is_pointed_to_the_exam(make_project, make_rater):
     assert f"/projects/{project.pk}/exam/" in body
 
 
-def test_rater_of_another_project_is_refused(project, make_project, make_rater):
+def test_rater_of_another_project_gets_404_like_a_missing_project(project, make_project, make_rater):
     outsider = make_rater(make_project(regular=1))
     client = _client(outsider)
-    for path in ("label/", "exam/", "instructions/", "practice/"):
+    for path in ("", "label/", "exam/", "instructions/", "practice/"):
         response = client.get(f"/projects/{project.pk}/{path}")
-        assert response.status_code == 403, path
-        assert b"You are not a member of this project." in response.content
+        missing = client.get(f"/projects/{project.pk + 10_000}/{path}")
+        assert response.status_code == 404, path
+        assert response.content == missing.content, path
+        assert project.name.encode() not in response.content
     response = client.post(f"/projects/{project.pk}/label/", {"assignment_id": 1, "value": "0"})
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 def test_label_page_shows_item_instructions_and_hotkeys(project, make_rater):

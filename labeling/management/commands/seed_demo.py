@@ -6,8 +6,9 @@ import csv
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
 
 from labeling.models import Project
@@ -40,6 +41,11 @@ class Command(BaseCommand):
     help = "Create demo users (admin, rater, rater2, rater3) and a demo project with instructions and items."
 
     def handle(self, *args, **options) -> None:
+        if not settings.SEED_DEMO_ALLOWED:
+            raise CommandError(
+                "seed_demo creates accounts with published passwords and refuses to run under these settings "
+                f"({settings.SETTINGS_MODULE}). Use config.settings.local for a demo."
+            )
         from labeling.services.instructions import instructions_publish
         from labeling.services.items import items_import
         from labeling.services.projects import membership_add, project_create

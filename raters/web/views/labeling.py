@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.exceptions import ApplicationError
@@ -15,7 +15,7 @@ from raters.selectors.onboarding import rater_next_step
 from raters.selectors.projects import rater_project_progress
 from raters.web.forms import SkipForm
 from raters.web.presentation import input_kind, item_display, label_options, value_from_post
-from raters.web.views.common import refusal
+from raters.web.views.common import project_for_page, refusal
 from raters.web.views.projects import step_refusal
 
 
@@ -34,7 +34,7 @@ def label(request: HttpRequest, project_id: int) -> HttpResponse:
     from labeling.services.annotations import annotation_submit
     from labeling.services.assignment import assignment_lease_next
 
-    project = get_object_or_404(Project, pk=project_id)
+    project = project_for_page(request, project_id)
     refused = _refused(request, project)
     if refused is not None:
         return refused
@@ -86,7 +86,7 @@ def label(request: HttpRequest, project_id: int) -> HttpResponse:
 def skip(request: HttpRequest, project_id: int) -> HttpResponse:
     from labeling.services.annotations import assignment_skip
 
-    project = get_object_or_404(Project, pk=project_id)
+    project = project_for_page(request, project_id)
     refused = _refused(request, project)
     if refused is not None:
         return refused

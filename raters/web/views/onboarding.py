@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from config.exceptions import ApplicationError
@@ -16,6 +16,7 @@ from raters.scoring import display_value
 from raters.selectors.onboarding import exam_items, exam_status, practice_next_item, rater_next_step
 from raters.services.qualification import exam_submit, practice_answer_submit
 from raters.web.presentation import input_kind, item_display, label_options, value_from_post
+from raters.web.views.common import project_for_page
 from raters.web.views.projects import step_refusal
 
 
@@ -26,7 +27,7 @@ def _question(project: Project, item) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exam(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = get_object_or_404(Project, pk=project_id)
+    project = project_for_page(request, project_id)
     step = rater_next_step(project=project, user=request.user)
     if step != "exam":
         if step in ("instructions", "label"):
@@ -59,7 +60,7 @@ def exam(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def instructions(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = get_object_or_404(Project, pk=project_id)
+    project = project_for_page(request, project_id)
     step = rater_next_step(project=project, user=request.user)
     if step in ("not_a_member", "removed", "paused", "exam", "awaiting_approval"):
         return step_refusal(request, project=project, step=step)
@@ -81,7 +82,7 @@ def instructions(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = get_object_or_404(Project, pk=project_id)
+    project = project_for_page(request, project_id)
     step = rater_next_step(project=project, user=request.user)
     if step in ("not_a_member", "removed", "paused"):
         return step_refusal(request, project=project, step=step)

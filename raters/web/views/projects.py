@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from labeling.models import Project
 from raters.selectors.onboarding import rater_next_step
 from raters.selectors.projects import rater_projects
-from raters.web.views.common import refusal
+from raters.web.views.common import project_for_page, refusal
 
 STEP_VIEWS = {"exam": "raters:exam", "instructions": "raters:instructions", "label": "raters:label"}
 
@@ -21,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_start(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = get_object_or_404(Project, pk=project_id)
+    project = project_for_page(request, project_id)
     step = rater_next_step(project=project, user=request.user)
     if step in STEP_VIEWS:
         return redirect(STEP_VIEWS[step], project.pk)

@@ -1,0 +1,103 @@
+"""Deploy settings: placeholder secrets refused, `check --deploy` clean, no demo accounts, one default module."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _production_env(**overrides: str) -> dict[str, str]:
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_DEBUG="false",
+        FEEDBACK_HASH_SALT="x",
+        DJANGO_ALLOWED_HOSTS="example.org",
+    )
+    env.update(overrides)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+SETUP = [sys.executable, "-c", "import django; django.setup()"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("change-me", "placeholder"),
+        ("CHANGE-ME", "placeholder"),
+        ("change-me-to-something-long-enough-for-the-length-rule", "placeholder"),
+        ("django-insecure-" + "k" * 50, "placeholder"),
+        (secrets.token_urlsafe(20), "at least 50 random characters"),
+        ("x" * 64, "at least 50 random characters"),
+    ],
+)
+def test_production_refuses_placeholder_and_weak_secret_keys(secret, message):
+    result = _run(SETUP, _production_env(DJANGO_SECRET_KEY=secret))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_the_example_feature_salt():
+    result = _run(SETUP, _production_env(FEEDBACK_HASH_SALT="change-me-too"))
+    assert result.returncode != 0
+    assert "FEEDBACK_HASH_SALT is a placeholder" in result.stderr
+
+
+def test_check_deploy_prints_no_warning():
+    result = _run([sys.executable, "manage.py", "check", "--deploy"], _production_env())
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in output
+    assert "WARNING" not in output.upper()
+
+
+def test_seed_demo_refuses_to_run_under_production_settings():
+    result = _run([sys.executable, "manage.py", "seed_demo"], _production_env())
+    assert result.returncode != 0
+    assert "seed_demo creates accounts with published passwords and refuses to run" in result.stderr
+
+
+def test_manage_py_and_wsgi_default_to_the_same_module():
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY"}}
+    from config.settings import DEFAULT_SETTINGS_MODULE
+
+    assert DEFAULT_SETTINGS_MODULE == "config.settings.production"
+    for args in (
+        [sys.executable, "manage.py", "check"],
+        [sys.executable, "-c", "import config.wsgi"],
+        [sys.executable, "-c", "from config.celery import app; app.loader.import_default_modules()"],
+    ):
+        result = _run(args, env)
+        assert result.returncode != 0, args
+        assert "DJANGO_SECRET_KEY must be set in production." in result.stderr, args
+
+
+def test_production_security_headers_and_cookies():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.EMAIL_BACKEND)"
+    )
+    result = _run([sys.executable, "-c", code], _production_env(EMAIL_HOST="smtp.example.org"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ]

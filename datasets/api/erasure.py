@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -13,9 +15,11 @@ from datasets.services.user_erasure import user_erase
 class UserEraseApi(APIView):
     permission_classes = [IsAdminUser]
 
+    @extend_schema_serializer(component_name="UserEraseInput")
     class InputSerializer(serializers.Serializer):
         user_id = serializers.CharField(max_length=200)
 
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

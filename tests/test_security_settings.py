@@ -23,6 +23,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="example.org",
     )
     env.update(overrides)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for their own thread; never in production
     return env
 
 

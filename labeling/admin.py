@@ -5,11 +5,24 @@ from django.contrib import admin
 from labeling import models
 
 
-class MembershipInline(admin.TabularInline):
+class ReadOnlyMembershipMixin:
+    """Memberships change only through the membership services (bans, role rules, pause history), never here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MembershipInline(ReadOnlyMembershipMixin, admin.TabularInline):
     model = models.ProjectMembership
     extra = 0
-    raw_id_fields = ("user",)
     fields = ("user", "role", "status", "is_qualified", "pause_reason")
+    readonly_fields = fields
 
 
 @admin.register(models.Project)
@@ -20,7 +33,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ProjectMembership)
-class ProjectMembershipAdmin(admin.ModelAdmin):
+class ProjectMembershipAdmin(ReadOnlyMembershipMixin, admin.ModelAdmin):
     list_display = ("project", "user", "role", "status", "is_qualified")
     list_filter = ("role", "status", "is_qualified")
     raw_id_fields = ("user",)

@@ -9,6 +9,8 @@ from django.db import transaction
 
 from config.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from labeling.models import LabelType, MeasurementLevel, MembershipStatus, Project, ProjectMembership, Role
+from raters.selectors.budget import project_budget_snapshot
+from raters.services.budget import budget_lock
 
 CATEGORICAL_TYPES = {LabelType.SINGLE, LabelType.MULTI, LabelType.ORDINAL}
 NUMERIC_TYPES = {LabelType.INTERVAL, LabelType.RATIO}
@@ -38,6 +40,10 @@ EDITABLE_FIELDS = {
     "budget_cents",
     "is_active",
 }
+
+
+# Changing any of these may leave open leases and unsettled bonuses costing more than the budget.
+MONEY_FIELDS = {"budget_cents", "pay_per_annotation_cents", "gold_bonus_cents"}
 
 
 def _schema_validate(project: Project) -> None:
@@ -120,7 +126,31 @@ def project_update(*, project: Project, **fields: Any) -> Project:
     _schema_validate(project)
     project.full_clean(validate_unique=False, validate_constraints=False)
     project.save()
+    if MONEY_FIELDS & set(fields):
+        _budget_still_covers_reservations(project=project)
     return project
+
+
+def _budget_still_covers_reservations(*, project: Project) -> None:
+    """Refuse a change of budget, pay or bonus that the open leases and unsettled bonuses no longer fit in.
+
+    Open leases are paid at the rates in force when they are submitted, so raising pay (or lowering the
+    budget) while work is out could spend past the budget. Runs after the save inside the same transaction
+    and under the budget lock, so the check reads the new rates; a refusal rolls the change back.
+    """
+    if project.budget_cents is None:
+        return
+    budget_lock(project=project)
+    snapshot = project_budget_snapshot(project=project)
+    if snapshot.spent_cents + snapshot.reserved_cents > project.budget_cents:
+        raise ApplicationError(
+            "The budget cannot cover the work already handed out at these rates; nothing was changed.",
+            extra={
+                "code": "budget_exceeded",
+                "fields": {"budget_cents": "Below what open tasks and unsettled bonuses may still cost."},
+                "committed_cents": snapshot.spent_cents + snapshot.reserved_cents,
+            },
+        )
 
 
 def _ban_refuse(*, project: Project, user) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from config.exceptions import ApplicationError, ConflictError
-from labeling.models import Annotation, AnnotationSource, Project
+from config.exceptions import ApplicationError, ConflictError, NotFoundError
+from labeling.models import Annotation, AnnotationSource, Project, ProjectMembership
 from raters.models import EarningsEntry, EarningsKind
 from raters.selectors.budget import project_budget_snapshot
 from raters.services.budget import budget_lock
@@ -111,6 +111,9 @@ def earnings_adjust(*, project: Project, user, amount_cents: int, note: str, cre
             f"An adjustment is at most {MAX_ADJUSTMENT_CENTS} cents either way.",
             extra={"code": "amount_out_of_range", "max_cents": MAX_ADJUSTMENT_CENTS},
         )
+    if not ProjectMembership.objects.filter(project=project, user=user).exists():
+        # Even a removed member keeps their row, so corrections to past pay stay possible; a stranger never earned here.
+        raise NotFoundError("This user has never worked on this project.", extra={"code": "not_a_member"})
     if amount_cents > 0 and project.budget_cents is not None:
         budget_lock(project=project)
         snapshot = project_budget_snapshot(project=project)

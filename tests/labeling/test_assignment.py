@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -30,7 +31,13 @@ def _expire_now(assignment: Assignment) -> None:
     )
 
 
-def test_priority_first_then_age(project, rater):
+def _queue_order(project) -> list[int]:
+    return list(
+        Item.objects.filter(project=project).order_by("-priority", "queue_key", "id").values_list("id", flat=True)
+    )
+
+
+def test_priority_first_then_random_key(project, rater):
     items_import(
         project=project,
         records=[
@@ -42,10 +49,27 @@ def test_priority_first_then_age(project, rater):
     order = []
     for _ in range(3):
         lease = assignment_lease_next(project=project, rater=rater)
-        order.append(lease.item.external_id)
+        order.append(lease.item_id)
         annotation_submit(assignment_id=lease.pk, rater=rater, value="cat")
-    assert order == ["high", "old-low", "new-low"]
+    assert order == _queue_order(project)
+    assert Item.objects.get(pk=order[0]).external_id == "high"
     assert assignment_lease_next(project=project, rater=rater) is None
+
+
+def test_queue_order_is_not_import_order(make_project, make_rater, add_items):
+    """Within a priority the order is the random key, so it cannot be told from ids or import batches.
+
+    With 60 items the chance that a random order equals the id order, or its reverse, is 2/60! (about 1e-81).
+    """
+    project = make_project(overlap=1, pause_fast_share_above=None)
+    add_items(project, 60)
+    keys = list(Item.objects.filter(project=project).values_list("queue_key", flat=True))
+    assert len(set(keys)) == 60 and all(0 <= k < 1 for k in keys)
+    by_id = list(Item.objects.filter(project=project).order_by("id").values_list("id", flat=True))
+    order = _queue_order(project)
+    assert order not in (by_id, by_id[::-1])
+    rater = make_rater(project)
+    assert _label_all(project, rater, 60) == order
 
 
 def test_held_lease_is_returned_again_not_a_second_one(project, rater, add_items):
@@ -124,27 +148,65 @@ def test_lease_records_current_instruction_version(project, make_rater, add_item
     assert lease.instruction_version_id == v2.pk
 
 
-def test_gold_is_mixed_in_without_using_slots(make_project, make_rater):
-    project = make_project(overlap=1, gold_ratio=1.0)
-    items_import(
-        project=project,
-        records=[
-            {"external_id": "g1", "payload": "g1", "is_gold": True, "gold_value": "cat"},
-            {"external_id": "r1", "payload": "r1"},
-        ],
-    )
-    a, b = make_rater(project), make_rater(project)
-    got = {}
-    for r in (a, b):
-        got[r.pk] = []
-        while (lease := assignment_lease_next(project=project, rater=r)) is not None:
-            got[r.pk].append(lease.item.external_id)
-            annotation_submit(assignment_id=lease.pk, rater=r, value="cat")
-    # Both raters get the gold item (no slot limit); only one gets the regular item (overlap 1).
-    assert got[a.pk] == ["g1", "r1"]
-    assert got[b.pk] == ["g1"]
-    gold = Item.objects.get(external_id="g1")
-    assert gold.slots_open == 1 and gold.annotation_count == 2
+def _gold_project(make_project, *, gold_ratio: float, regular: int = 1, gold: int = 1, overlap: int = 1):
+    project = make_project(overlap=overlap, gold_ratio=gold_ratio, pause_fast_share_above=None)
+    records = [{"external_id": f"g{n}", "payload": f"g{n}", "is_gold": True, "gold_value": "cat"} for n in range(gold)]
+    records += [{"external_id": f"r{n}", "payload": f"r{n}"} for n in range(regular)]
+    items_import(project=project, records=records)
+    return project
+
+
+def _work_through(project, rater) -> list[str]:
+    got = []
+    while (lease := assignment_lease_next(project=project, rater=rater)) is not None:
+        got.append(lease.item.external_id)
+        annotation_submit(assignment_id=lease.pk, rater=rater, value="cat")
+    return got
+
+
+def test_gold_is_served_only_while_regular_work_remains(make_project, make_rater):
+    project = _gold_project(make_project, gold_ratio=1.0, regular=1, gold=2)
+    a = make_rater(project)
+    # Gold takes the regular pick's turn while the regular item is open (its slot is not taken meanwhile);
+    # with no unseen gold left, the regular item itself is granted.
+    first = assignment_lease_next(project=project, rater=a)
+    assert first.item.is_gold
+    assert Item.objects.get(project=project, external_id="r0").slots_open == 1
+    annotation_submit(assignment_id=first.pk, rater=a, value="cat")
+    rest = _work_through(project, a)
+    assert sorted([first.item.external_id, rest[0]]) == ["g0", "g1"] and rest[1:] == ["r0"]
+    assert all(g.slots_open == 1 for g in Item.objects.filter(project=project, is_gold=True))
+    # Every regular item is covered now (overlap 1): a late rater is served nothing, though gold is left.
+    late = make_rater(project)
+    assert assignment_lease_next(project=project, rater=late) is None
+    assert not Assignment.objects.filter(rater=late).exists()
+
+
+def test_finished_rater_reloading_gets_no_leftover_gold(make_project, make_rater):
+    project = _gold_project(make_project, gold_ratio=0.5, regular=4, gold=20, overlap=1)
+    rater = make_rater(project)
+    got = _work_through(project, rater)
+    assert sum(name.startswith("r") for name in got) == 4  # all regular work done, gold only in between
+    for _ in range(5):  # reloads
+        assert assignment_lease_next(project=project, rater=rater) is None
+    assert Assignment.objects.filter(rater=rater).count() == len(got)
+
+
+def test_gold_and_regular_grants_run_the_same_statements(make_project, make_rater):
+    """Both paths run the regular pick, the gold pick, one grant statement and one position write."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(ratio: float) -> list[str]:
+        project = _gold_project(make_project, gold_ratio=ratio, regular=3, gold=3)
+        rater = make_rater(project)
+        with CaptureQueriesContext(conn) as ctx:
+            lease = assignment_lease_next(project=project, rater=rater)
+        assert lease.item.is_gold == (ratio == 1.0)
+        return [re.sub(r'"s\d+_x\d+"', "SP", " ".join(q["sql"].split()))[:50] for q in ctx.captured_queries]
+
+    # A tiny ratio still runs the gold pick (the draw then almost surely says regular).
+    assert statements(1.0) == statements(1e-12)
 
 
 def test_skip_releases_slot_and_item_never_returns(project, make_rater, add_items):
@@ -240,10 +302,11 @@ def test_rater_far_ahead_jumps_past_own_items(make_project, make_rater, add_item
     add_items(project, 12)
     fast = make_rater(project)
     done = _label_all(project, fast, 8)
-    ids = list(Item.objects.filter(project=project).order_by("id").values_list("id", flat=True))
+    ids = _queue_order(project)
     assert done == ids[:8]
     membership = ProjectMembership.objects.get(project=project, user=fast)
     assert membership.queue_item_id == ids[7]
+    assert membership.queue_key == Item.objects.get(pk=ids[7]).queue_key
     # Higher-priority work imported later still comes first (the head window sees it).
     items_import(project=project, records=[{"external_id": "urgent", "payload": "u", "priority": 9}])
     assert assignment_lease_next(project=project, rater=fast).item.external_id == "urgent"
@@ -253,7 +316,7 @@ def test_item_reopened_behind_the_position_is_still_found(make_project, make_rat
     monkeypatch.setattr("labeling.services.assignment.HEAD_WINDOW", 2)
     project = make_project(overlap=2)
     add_items(project, 6)
-    ids = list(Item.objects.filter(project=project).order_by("id").values_list("id", flat=True))
+    ids = _queue_order(project)
     fast, slow = make_rater(project), make_rater(project)
     # The slow rater holds item 5 (ids[4]); the fast rater labels everything else, so its position is the end.
     for item_id in ids[:4]:

@@ -45,7 +45,10 @@ LEFT_CAP = 1000
 
 @dataclass(frozen=True)
 class WorkLeft:
-    """`tasks` is a function of regular + gold only, so it never tells the two apart; capped at LEFT_CAP."""
+    """`tasks` (the held task included) is a function of regular + gold only, so it never tells the two apart.
+
+    Capped at LEFT_CAP, so a large project costs a bounded walk.
+    """
 
     tasks: int
     capped: bool
@@ -62,7 +65,7 @@ def work_left_for_rater(*, project: Project, rater) -> WorkLeft:
     with connection.cursor() as cursor:
         cursor.execute(_LEFT_SQL, {"project": project.pk, "rater": rater.pk, "cap": LEFT_CAP, "now": timezone.now()})
         regular, gold, holding = cursor.fetchone()
-    total = regular + gold
+    total = regular + gold + int(holding)  # the task on screen is still to do
     return WorkLeft(
         tasks=min(total, LEFT_CAP), capped=total >= LEFT_CAP, regular_available=regular > 0, holding=holding
     )

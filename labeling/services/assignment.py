@@ -116,8 +116,6 @@ taken AS (
 SELECT id FROM granted
 """
 
-_draw = random.SystemRandom()
-
 _RECLAIM_SQL = """
 WITH due AS (
     SELECT id FROM labeling_assignment
@@ -287,7 +285,7 @@ def assignment_lease_next(*, project: Project, rater) -> Assignment | None:
     gold_id = None
     if project.gold_ratio > 0:
         row = _pick(_NEXT_GOLD_SQL, project=project.pk, rater=rater.pk)
-        if row is not None and _draw.random() < project.gold_ratio:
+        if row is not None and random.random() < project.gold_ratio:  # noqa: S311 - sampling; tests seed it
             gold_id = row[0]
 
     expires_at = now + timedelta(seconds=project.lease_seconds)

@@ -53,7 +53,12 @@ class Item(models.Model):
                 name="item_queue_idx",
                 condition=Q(slots_open__gt=0, is_gold=False, is_exam=False, is_practice=False),
             ),
-            models.Index(fields=["project", "is_gold"], name="item_gold_idx", condition=Q(is_gold=True)),
+            # The gold pick: a random point on the key, then onward (gold items of a project, out of the queue).
+            models.Index(
+                fields=["project", "queue_key"],
+                name="item_gold_idx",
+                condition=Q(is_gold=True, is_exam=False, is_practice=False),
+            ),
         ]
 
     def __str__(self) -> str:

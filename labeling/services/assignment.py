@@ -78,17 +78,23 @@ _AFTER_LOWER_PRIORITY_SQL = _QUEUE_SQL.format(range="AND i.priority < %(priority
 HEAD_WINDOW = 200
 HEAD_CANDIDATES = 32  # more than the raters likely to be leasing the same head items at one instant
 
-# A gold item this rater does not hold and has not done, in an order that differs per rater. Gold has no
-# slot limit. An expired gold lease counts as not had, exactly like an expired regular one (the progress
-# meter counts both kinds with this same rule, so neither moves differently).
-_NEXT_GOLD_SQL = """
+# A gold item this rater does not hold and has not done: the first one at or after a random point on the
+# queue key (wrapping round), walked on item_gold_idx. Gold has no slot limit. An expired gold lease counts
+# as not had, exactly like an expired regular one (the progress meter counts both kinds with this rule).
+_GOLD_FROM_SQL = """
 SELECT i.id FROM labeling_item i
-WHERE i.project_id = %(project)s AND i.is_gold AND NOT i.is_exam AND NOT i.is_practice
+WHERE i.project_id = %(project)s AND i.is_gold AND NOT i.is_exam AND NOT i.is_practice {range}
   AND NOT EXISTS (
       SELECT 1 FROM labeling_assignment a
       WHERE a.item_id = i.id AND a.rater_id = %(rater)s AND a.status <> 'expired'
   )
-ORDER BY md5(i.id::text || '-' || %(rater)s::text)
+ORDER BY i.queue_key
+LIMIT 1
+"""
+_NEXT_GOLD_SQL = f"""
+({_GOLD_FROM_SQL.format(range="AND i.queue_key >= %(start)s").strip()})
+UNION ALL
+({_GOLD_FROM_SQL.format(range="AND i.queue_key < %(start)s").strip()})
 LIMIT 1
 """
 
@@ -284,7 +290,7 @@ def assignment_lease_next(*, project: Project, rater) -> Assignment | None:
     item_id = regular[2]
     gold_id = None
     if project.gold_ratio > 0:
-        row = _pick(_NEXT_GOLD_SQL, project=project.pk, rater=rater.pk)
+        row = _pick(_NEXT_GOLD_SQL, project=project.pk, rater=rater.pk, start=random.random())  # noqa: S311
         if row is not None and random.random() < project.gold_ratio:  # noqa: S311 - sampling; tests seed it
             gold_id = row[0]
 

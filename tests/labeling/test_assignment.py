@@ -14,6 +14,7 @@ from config.exceptions import ForbiddenError
 from labeling.models import Assignment, AssignmentStatus, Item, MembershipStatus, ProjectMembership
 from labeling.services.annotations import annotation_submit, assignment_skip
 from labeling.services.assignment import (
+    _NEXT_GOLD_SQL,
     _NEXT_ITEM_SQL,
     assignment_lease_next,
     leases_reclaim_expired,
@@ -284,6 +285,37 @@ def test_next_item_query_walks_the_queue_index(project, rater, add_items):
         cursor.execute("RESET enable_seqscan")
     assert "item_queue_idx" in plan
     assert "Anti Join" in plan
+
+
+def test_gold_pick_walks_the_gold_index(make_project, rater):
+    project = _gold_project(make_project, gold_ratio=0.1, regular=5, gold=50)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + _NEXT_GOLD_SQL, {"project": project.pk, "rater": rater.pk, "start": 0.5})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert plan.count("item_gold_idx") == 2 and "Sort" not in plan
+
+
+def test_gold_pick_starts_at_a_random_key_and_wraps_round(make_project, rater):
+    """From a random point on the key: the next unseen gold item after it, else the first one (wrap round)."""
+    project = _gold_project(make_project, gold_ratio=1.0, regular=1, gold=3)
+    gold = list(Item.objects.filter(project=project, is_gold=True).order_by("queue_key").values_list("id", "queue_key"))
+    (low, low_key), (mid, mid_key), (high, high_key) = gold
+
+    def pick(start: float) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(_NEXT_GOLD_SQL, {"project": project.pk, "rater": rater.pk, "start": start})
+            return cursor.fetchone()[0]
+
+    assert pick(0.0) == low
+    assert pick((low_key + mid_key) / 2) == mid
+    assert pick((mid_key + high_key) / 2) == high
+    assert pick(high_key + (1 - high_key) / 2) == low  # past the last key: wraps round
+    Assignment.objects.create(
+        project=project, item_id=low, rater=rater, leased_at=timezone.now(), expires_at=timezone.now()
+    )
+    assert pick(high_key + (1 - high_key) / 2) == mid  # a gold item the rater holds is passed over
 
 
 def _label_all(project, rater, n: int) -> list[int]:

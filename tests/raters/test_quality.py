@@ -6,6 +6,7 @@ import pytest
 
 from config.exceptions import ForbiddenError
 from labeling.models import Assignment, AssignmentStatus, Item, MembershipStatus, ProjectMembership
+from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from raters.models import GoldCheck, RaterStatusEvent
 from raters.services.quality import rater_pause, rater_reinstate
@@ -153,3 +154,23 @@ def test_reinstated_rater_gets_tasks_and_a_fresh_rule_window(make_project, make_
         "paused",
         "reinstated",
     ]
+
+
+def test_gold_and_regular_submits_run_the_same_statements(make_project, make_rater):
+    """Scoring a gold answer must not cost a statement a regular answer skips (submit timing stays blind)."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project = make_project(regular=2, gold=2, gold_ratio=1.0, pause_fast_share_above=None)
+    rater = make_rater(project)
+    statements = {}
+    while (assignment := assignment_lease_next(project=project, rater=rater)) is not None:
+        with CaptureQueriesContext(connection) as ctx:
+            annotation_submit(assignment_id=assignment.pk, rater=rater, value="positive")
+        normalised = [re.sub(r"\d+", "N", " ".join(q["sql"].split()))[:60] for q in ctx.captured_queries]
+        statements.setdefault(assignment.item.is_gold, normalised)
+    assert set(statements) == {True, False}
+    assert statements[True] == statements[False]
+    assert GoldCheck.objects.filter(rater=rater).count() == 2  # written for the gold answers only

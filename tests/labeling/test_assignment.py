@@ -369,3 +369,23 @@ def test_item_reopened_behind_the_position_is_still_found(make_project, make_rat
     _expire_now(held)
     leases_reclaim_expired()
     assert assignment_lease_next(project=project, rater=fast).item_id == ids[4]
+
+
+def test_every_item_creation_path_draws_a_queue_key(project):
+    """The key is a database default, so the ORM, bulk inserts, the import's INSERT and COPY all get one."""
+    items_import(project=project, records=[{"external_id": "imported", "payload": "i"}])
+    Item.objects.create(project=project, external_id="orm", content_hash="orm", payload="o", slots_open=1)
+    Item.objects.bulk_create(
+        [Item(project=project, external_id=f"bulk{n}", content_hash=f"b{n}", payload="b", slots_open=1) for n in (1, 2)]
+    )
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            "COPY labeling_item (project_id, external_id, content_hash, payload, priority, is_gold, gold_explanation, "
+            "is_exam, is_practice, slots_open, annotation_count, created_at) FROM STDIN"
+        ) as copy,
+    ):
+        copy.write_row([project.pk, "copied", "c", '"c"', 0, False, "", False, False, 1, 0, timezone.now()])
+    keys = dict(Item.objects.filter(project=project).values_list("external_id", "queue_key"))
+    assert set(keys) == {"imported", "orm", "bulk1", "bulk2", "copied"}
+    assert all(key is not None and 0 <= key < 1 for key in keys.values()) and len(set(keys.values())) == 5

@@ -79,7 +79,7 @@ def _prepare(args) -> tuple[int, list[int]]:
 
     call_command("migrate", verbosity=0)
     project = Project.objects.filter(name=PROJECT).first()
-    if project is not None and (args.fresh or Item.objects.filter(project=project).count() != args.items):
+    if project is not None and (args.fresh or Item.objects.filter(project=project).count() != args.items + args.gold):
         print("dropping the previous bench project ...", flush=True)
         with connection.cursor() as cursor:
             for table in ("labeling_annotation", "labeling_assignment"):
@@ -96,6 +96,19 @@ def _prepare(args) -> tuple[int, list[int]]:
             pause_fast_share_above=None,
             pause_gold_accuracy_below=None,
         )
+        if args.gold:
+            items_import(
+                project=project,
+                records=(
+                    {
+                        "external_id": f"g{i}",
+                        "payload": {"text": f"bench item g{i}"},
+                        "is_gold": True,
+                        "gold_value": "pos",
+                    }
+                    for i in range(args.gold)
+                ),
+            )
         instructions_publish(project=project, body="Sentiment of the text.")
         started = time.perf_counter()
         records = (
@@ -119,7 +132,7 @@ def _prepare(args) -> tuple[int, list[int]]:
                 [project.overlap, project.pk, project.overlap],
             )
             cursor.execute(
-                "UPDATE labeling_projectmembership SET queue_priority = NULL, queue_item_id = NULL "
+                "UPDATE labeling_projectmembership SET queue_priority = NULL, queue_key = NULL, queue_item_id = NULL "
                 "WHERE project_id = %s",
                 [project.pk],
             )
@@ -132,6 +145,7 @@ def _prepare(args) -> tuple[int, list[int]]:
         if not InstructionAcknowledgement.objects.filter(user=user, instruction_version__project=project).exists():
             instructions_acknowledge(project=project, user=user)
         raters.append(user.pk)
+    Project.objects.filter(pk=project.pk).update(gold_ratio=args.gold_ratio)
     assert not Assignment.objects.filter(project=project).exists()
     assert not Annotation.objects.filter(project=project).exists()
     return project.pk, raters
@@ -225,7 +239,7 @@ def _ahead(project_id: int, rater_id: int, k: int, calls: int) -> list[float]:
                 WHERE project_id = %(p)s AND slots_open > 0 AND NOT is_gold AND NOT is_exam AND NOT is_practice
                   AND NOT EXISTS (SELECT 1 FROM labeling_assignment a WHERE a.item_id = labeling_item.id
                                   AND a.rater_id = %(r)s)
-                ORDER BY priority DESC, id LIMIT %(k)s
+                ORDER BY priority DESC, queue_key, id LIMIT %(k)s
             )
             INSERT INTO labeling_assignment (project_id, item_id, rater_id, status, leased_at, expires_at,
                                              lease_count, closed_at, skip_reason)
@@ -234,12 +248,13 @@ def _ahead(project_id: int, rater_id: int, k: int, calls: int) -> list[float]:
             """,
             {"p": project_id, "r": rater_id, "k": k},
         )
-        last = max(row[0] for row in cursor.fetchall())
+        taken = [row[0] for row in cursor.fetchall()]
         # What the lease service records as it hands those items out: how far this rater got in the queue.
         cursor.execute(
-            "UPDATE labeling_projectmembership m SET queue_priority = i.priority, queue_item_id = i.id "
-            "FROM labeling_item i WHERE i.id = %s AND m.project_id = %s AND m.user_id = %s",
-            [last, project_id, rater_id],
+            "UPDATE labeling_projectmembership m SET queue_priority = i.priority, queue_key = i.queue_key, "
+            "queue_item_id = i.id FROM (SELECT * FROM labeling_item WHERE id = ANY(%s) "
+            "ORDER BY priority, queue_key DESC, id DESC LIMIT 1) i WHERE m.project_id = %s AND m.user_id = %s",
+            [taken, project_id, rater_id],
         )
         cursor.execute("ANALYZE labeling_assignment")
     timings = []
@@ -262,6 +277,8 @@ def main() -> None:
         "--think-ms", type=float, default=0, help="mean pause of a rater between tasks (0: closed loop, flat out)"
     )
     parser.add_argument("--overlap", type=int, default=3)
+    parser.add_argument("--gold", type=int, default=0, help="gold items besides --items (imported after them)")
+    parser.add_argument("--gold-ratio", type=float, default=0.0, help="the project's gold ratio for the run")
     parser.add_argument("--ahead", type=int, default=20_000, help="top items one rater already labeled (0: skip)")
     parser.add_argument("--database", default="labeling_bench")
     parser.add_argument("--fresh", action="store_true", help="re-import the items even if they are there")
@@ -273,7 +290,9 @@ def main() -> None:
     project_id, raters = _prepare(args)
     workers = min(args.workers, args.raters)
     print(
-        f"{args.items:,} items, {args.raters} raters over {workers} worker processes, {args.rounds} rounds", flush=True
+        f"{args.items:,} items (+{args.gold:,} gold at ratio {args.gold_ratio}), {args.raters} raters over "
+        f"{workers} worker processes, {args.rounds} rounds",
+        flush=True,
     )
     print("head-window plan, fresh rater:\n" + _explain(project_id, raters[0], "head"), flush=True)
 

@@ -1,4 +1,8 @@
-"""The rater's loop: next task, submit, skip. Gold items look exactly like any other task here."""
+"""The rater's loop: next task, submit, skip. Gold items look exactly like any other task here.
+
+A rater's only handle on a task is its opaque `task_id` (random, see docs/adr/0008-gold-stays-blind.md):
+no item or assignment id, count or order number reaches the rater.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,15 @@ from rest_framework.views import APIView
 
 from labeling.models import Annotation, Assignment
 from labeling.selectors.projects import project_get_for_user
-from labeling.services.annotations import annotation_submit, assignment_skip
+from labeling.services.annotations import task_skip, task_submit
 from labeling.services.assignment import assignment_lease_next
 
 
 class TaskOutputSerializer(serializers.Serializer):
-    """A lease as the rater sees it. Never add is_gold, gold_value, counts or other raters' work here."""
+    """A lease as the rater sees it. Never add is_gold, gold_value, ids, counts or other raters' work here."""
 
-    assignment_id = serializers.IntegerField(source="id")
+    task_id = serializers.UUIDField()
     project_id = serializers.IntegerField()
-    item_id = serializers.IntegerField()
     payload = serializers.JSONField(source="item.payload")
     leased_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
@@ -28,10 +31,17 @@ class TaskOutputSerializer(serializers.Serializer):
 
 class SubmitInputSerializer(serializers.Serializer):
     value = serializers.JSONField()
-    time_spent_ms = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    time_spent_ms = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, help_text="The client's own figure; a hint only."
+    )
+    instruction_version = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, help_text="The instructions version the rater saw."
+    )
 
 
 class AnnotationOutputSerializer(serializers.ModelSerializer):
+    """An annotation as staff and the project's managers/reviewers see it (ids included)."""
+
     instruction_version = serializers.IntegerField(source="instruction_version.version", allow_null=True)
 
     class Meta:
@@ -45,9 +55,21 @@ class AnnotationOutputSerializer(serializers.ModelSerializer):
             "value",
             "instruction_version",
             "time_spent_ms",
+            "client_time_spent_ms",
             "source",
             "created_at",
         ]
+
+
+class RaterAnnotationOutputSerializer(serializers.ModelSerializer):
+    """A rater's own annotation: the task id instead of item and assignment ids."""
+
+    task_id = serializers.UUIDField(source="assignment.task_id", allow_null=True)
+    instruction_version = serializers.IntegerField(source="instruction_version.version", allow_null=True)
+
+    class Meta:
+        model = Annotation
+        fields = ["id", "project", "task_id", "value", "instruction_version", "time_spent_ms", "source", "created_at"]
 
 
 class SkipInputSerializer(serializers.Serializer):
@@ -55,11 +77,9 @@ class SkipInputSerializer(serializers.Serializer):
 
 
 class SkipOutputSerializer(serializers.ModelSerializer):
-    assignment_id = serializers.IntegerField(source="id")
-
     class Meta:
         model = Assignment
-        fields = ["assignment_id", "status", "skip_reason", "closed_at"]
+        fields = ["task_id", "status", "skip_reason", "closed_at"]
 
 
 class TaskNextApi(APIView):
@@ -75,27 +95,33 @@ class TaskNextApi(APIView):
         return Response(TaskOutputSerializer(assignment).data)
 
 
-class AssignmentSubmitApi(APIView):
-    @extend_schema(request=SubmitInputSerializer, responses={201: AnnotationOutputSerializer})
-    def post(self, request: Request, assignment_id: int) -> Response:
+class TaskSubmitApi(APIView):
+    @extend_schema(
+        request=SubmitInputSerializer,
+        responses={
+            201: RaterAnnotationOutputSerializer,
+            404: OpenApiResponse(description="task_not_found: unknown, or not yours."),
+            409: OpenApiResponse(description="already_submitted, lease_expired, or instructions_changed."),
+        },
+    )
+    def post(self, request: Request, task_id: str) -> Response:
         data = SubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        annotation = annotation_submit(
-            assignment_id=assignment_id,
+        annotation = task_submit(
+            task_id=task_id,
             rater=request.user,
             value=data.validated_data["value"],
             time_spent_ms=data.validated_data.get("time_spent_ms"),
+            instruction_version=data.validated_data.get("instruction_version"),
             source="api",
         )
-        return Response(AnnotationOutputSerializer(annotation).data, status=status.HTTP_201_CREATED)
+        return Response(RaterAnnotationOutputSerializer(annotation).data, status=status.HTTP_201_CREATED)
 
 
-class AssignmentSkipApi(APIView):
+class TaskSkipApi(APIView):
     @extend_schema(request=SkipInputSerializer, responses={200: SkipOutputSerializer})
-    def post(self, request: Request, assignment_id: int) -> Response:
+    def post(self, request: Request, task_id: str) -> Response:
         data = SkipInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = assignment_skip(
-            assignment_id=assignment_id, rater=request.user, reason=data.validated_data["reason"]
-        )
+        assignment = task_skip(task_id=task_id, rater=request.user, reason=data.validated_data["reason"])
         return Response(SkipOutputSerializer(assignment).data)

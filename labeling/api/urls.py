@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from labeling.api.annotations import AnnotationListApi
-from labeling.api.assignments import AssignmentSkipApi, AssignmentSubmitApi, TaskNextApi
+from labeling.api.assignments import TaskNextApi, TaskSkipApi, TaskSubmitApi
 from labeling.api.instructions import InstructionAcknowledgeApi, InstructionCurrentApi, InstructionListPublishApi
 from labeling.api.items import ItemListImportApi
 from labeling.api.projects import MembershipListAddApi, MembershipRemoveApi, ProjectDetailApi, ProjectListCreateApi
@@ -24,8 +24,8 @@ urlpatterns: list = [
     ),
     path("projects/<int:project_id>/items/", ItemListImportApi.as_view(), name="items"),
     path("projects/<int:project_id>/tasks/next/", TaskNextApi.as_view(), name="task-next"),
-    path("assignments/<int:assignment_id>/submit/", AssignmentSubmitApi.as_view(), name="assignment-submit"),
-    path("assignments/<int:assignment_id>/skip/", AssignmentSkipApi.as_view(), name="assignment-skip"),
+    path("tasks/<str:task_id>/submit/", TaskSubmitApi.as_view(), name="task-submit"),
+    path("tasks/<str:task_id>/skip/", TaskSkipApi.as_view(), name="task-skip"),
     path("annotations/", AnnotationListApi.as_view(), name="annotation-list"),
     path("", include("labeling.api.agreement_urls")),
 ]

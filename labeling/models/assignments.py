@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models import Q
 
@@ -18,7 +19,11 @@ class Assignment(models.Model):
     """One (item, rater) pair. Unique, so a rater can never hold or label one item twice.
 
     An expired lease is re-granted to the same rater by updating this row, never by a second row.
+    `task_id` is the rater's only handle on it: random (drawn by the database), so it says nothing about
+    the item, the order of leases, or whether the item is gold (ADR 0008).
     """
+
+    task_id = models.UUIDField(db_default=RandomUUID(), unique=True, editable=False)
 
     project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="assignments")
     item = models.ForeignKey("labeling.Item", on_delete=models.CASCADE, related_name="assignments")
@@ -60,7 +65,10 @@ class Annotation(models.Model):
     instruction_version = models.ForeignKey(
         "labeling.InstructionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="annotations"
     )
+    # Measured by the server: from the lease being granted to the submit. Every time-based rule uses this.
     time_spent_ms = models.PositiveIntegerField(null=True, blank=True)
+    # What the client said it took: a hint for debugging the UI, never read by any rule.
+    client_time_spent_ms = models.PositiveIntegerField(null=True, blank=True)
     source = models.CharField(max_length=8, choices=AnnotationSource.choices, default=AnnotationSource.API)
     created_at = models.DateTimeField(auto_now_add=True)
 

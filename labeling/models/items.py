@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Random
 
 
 class Item(models.Model):
@@ -12,6 +13,9 @@ class Item(models.Model):
     content_hash = models.CharField(max_length=64)
     payload = models.JSONField()
     priority = models.IntegerField(default=0)
+    # Order within a priority: random, drawn by the database on insert (so COPY and raw INSERTs get one too).
+    # Queue order then says nothing about import order, batches, or where gold items sit (ADR 0008).
+    queue_key = models.FloatField(db_default=Random(), editable=False)
 
     # Quality control: gold items carry a known answer and are never marked as gold to raters.
     is_gold = models.BooleanField(default=False)
@@ -40,15 +44,21 @@ class Item(models.Model):
             models.CheckConstraint(condition=Q(slots_open__gte=0), name="item_slots_nonnegative"),
         ]
         indexes = [
-            # The next-task scan: open, regular items of a project, priority first, then age.
+            # The next-task scan: open, regular items of a project, priority first, then the random key.
             models.Index(
                 "project",
                 models.F("priority").desc(),
+                "queue_key",
                 "id",
                 name="item_queue_idx",
                 condition=Q(slots_open__gt=0, is_gold=False, is_exam=False, is_practice=False),
             ),
-            models.Index(fields=["project", "is_gold"], name="item_gold_idx", condition=Q(is_gold=True)),
+            # The gold pick: a random point on the key, then onward (gold items of a project, out of the queue).
+            models.Index(
+                fields=["project", "queue_key"],
+                name="item_gold_idx",
+                condition=Q(is_gold=True, is_exam=False, is_practice=False),
+            ),
         ]
 
     def __str__(self) -> str:

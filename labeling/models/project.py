@@ -124,9 +124,10 @@ class ProjectMembership(models.Model):
     pause_reason = models.TextField(blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
-    # Where this rater's walk of the item queue has got to (priority, item id): a hint that lets the next-task
-    # query jump past the open items this rater already labeled. Written only by the assignment service.
+    # Where this rater's walk of the item queue has got to (priority, queue key, item id): a hint that lets the
+    # next-task query jump past the open items this rater already labeled. Written only by the assignment service.
     queue_priority = models.IntegerField(null=True, blank=True, editable=False)
+    queue_key = models.FloatField(null=True, blank=True, editable=False)
     queue_item_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -1,11 +1,11 @@
 """Submitting and skipping leased items. The only write path for Annotation rows.
 
-Every refusal is raised before the first write, so a refused request stores nothing.
+Every refusal is raised before the first write, so a refused request stores nothing. Raters address their
+tasks by the opaque task id (`task_submit`, `task_skip`); internal callers may use the assignment id.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from typing import Any
 
@@ -14,9 +14,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
-from labeling.models import Annotation, AnnotationSource, Assignment, AssignmentStatus, Item
-from labeling.selectors.instructions import instructions_acknowledged
+from labeling.models import Annotation, AnnotationSource, Assignment, AssignmentStatus, InstructionVersion, Item
+from labeling.selectors.assignments import assignment_for_task
+from labeling.selectors.instructions import instructions_current_for_user
 from labeling.services.label_schema import label_value_validate
+from labeling.tasks import resolve_item
 from raters.services.quality import quality_after_annotation
 
 logger = logging.getLogger(__name__)
@@ -49,48 +51,72 @@ def _require_open(assignment: Assignment, *, now) -> None:
         )
 
 
-def _resolution_available() -> bool:
-    try:
-        return importlib.util.find_spec("labeling.services.resolution") is not None
-    except ImportError:
-        return False
-
-
 def _resolve_later(item_id: int) -> None:
-    if not _resolution_available():
-        return
-    from labeling.tasks import resolve_item
-
     resolve_item.delay(item_id)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _instructions_at_submit(*, project, rater, seen: Any) -> InstructionVersion | None:
+    """The version the label is given under: the current one, acknowledged, and the one the rater saw.
+
+    A label typed while the instructions changed is refused (not stored), so no annotation claims a version
+    its rater had not read, nor one newer than the screen they answered on.
+    """
+    current = instructions_current_for_user(project=project, user=rater)
+    if current is not None and not current.acknowledged:
+        raise ForbiddenError(
+            "The instructions changed: your label was not saved. Read and acknowledge them, then label again.",
+            extra={"code": "instructions_not_acknowledged", "instruction_version": current.version},
+        )
+    if seen is None:
+        return current
+    if not _is_count(seen):
+        raise ApplicationError(
+            "instruction_version must be a version number.",
+            extra={"code": "invalid_instruction_version", "fields": {"instruction_version": "Integer."}},
+        )
+    if current is None or seen != current.version:
+        raise ConflictError(
+            "The instructions changed while you were labeling: your label was not saved. "
+            "Read the new version, then label the item again.",
+            extra={"code": "instructions_changed", "instruction_version": current.version if current else None},
+        )
+    return current
 
 
 @transaction.atomic
 def annotation_submit(
-    *, assignment_id: int, rater, value: Any, time_spent_ms: int | None = None, source: str = AnnotationSource.API
+    *,
+    assignment_id: int,
+    rater,
+    value: Any,
+    time_spent_ms: int | None = None,
+    source: str = AnnotationSource.API,
+    instruction_version: int | None = None,
 ) -> Annotation:
-    """Store the rater's label for a lease they hold. Locks: assignment row, then the item row."""
+    """Store the rater's label for a lease they hold. Locks: assignment row, then the item row.
+
+    `time_spent_ms` is what the client claims and is kept only as a hint; the stored `time_spent_ms` is the
+    server's time from the lease being granted to now, which is what every time-based rule reads.
+    `instruction_version` is the version the rater saw, when the client sends it.
+    """
     now = timezone.now()
     assignment = _lease_locked(assignment_id=assignment_id, rater=rater)
     _require_open(assignment, now=now)
     project = assignment.project
-    if not instructions_acknowledged(project=project, user=rater):
-        raise ForbiddenError(
-            "Read and acknowledge the current instructions first.",
-            extra={"code": "instructions_not_acknowledged"},
-        )
+    version = _instructions_at_submit(project=project, rater=rater, seen=instruction_version)
     value = label_value_validate(project=project, value=value)
-    if time_spent_ms is not None and (
-        isinstance(time_spent_ms, bool) or not isinstance(time_spent_ms, int) or time_spent_ms < 0
-    ):
+    if time_spent_ms is not None and not _is_count(time_spent_ms):
         raise ApplicationError(
             "time_spent_ms must be a non-negative integer.",
             extra={"code": "invalid_time_spent", "fields": {"time_spent_ms": "Non-negative integer."}},
         )
-    if time_spent_ms is None:
-        time_spent_ms = int((now - assignment.leased_at).total_seconds() * 1000)
-    time_spent_ms = min(time_spent_ms, MAX_TIME_SPENT_MS)
     if source not in AnnotationSource.values:
         raise ApplicationError("Unknown annotation source.", extra={"code": "invalid_source"})
+    server_ms = max(0, int((now - assignment.leased_at).total_seconds() * 1000))
 
     try:
         with transaction.atomic():
@@ -100,8 +126,9 @@ def annotation_submit(
                 rater=rater,
                 assignment=assignment,
                 value=value,
-                instruction_version_id=assignment.instruction_version_id,
-                time_spent_ms=time_spent_ms,
+                instruction_version=version,
+                time_spent_ms=min(server_ms, MAX_TIME_SPENT_MS),
+                client_time_spent_ms=min(time_spent_ms, MAX_TIME_SPENT_MS) if time_spent_ms is not None else None,
                 source=source,
             )
     except IntegrityError:
@@ -147,3 +174,32 @@ def assignment_skip(*, assignment_id: int, rater, reason: str) -> Assignment:
     if was_leased:  # an expired lease already gave its slot back
         Item.objects.filter(pk=assignment.item_id, is_gold=False).update(slots_open=F("slots_open") + 1)
     return assignment
+
+
+@transaction.atomic
+def task_submit(
+    *,
+    task_id: str,
+    rater,
+    value: Any,
+    time_spent_ms: int | None = None,
+    source: str = AnnotationSource.API,
+    instruction_version: int | None = None,
+) -> Annotation:
+    """`annotation_submit` addressed by the rater's opaque task id (the API and the web form)."""
+    assignment = assignment_for_task(task_id=task_id, rater=rater)
+    return annotation_submit(
+        assignment_id=assignment.pk,
+        rater=rater,
+        value=value,
+        time_spent_ms=time_spent_ms,
+        source=source,
+        instruction_version=instruction_version,
+    )
+
+
+@transaction.atomic
+def task_skip(*, task_id: str, rater, reason: str) -> Assignment:
+    """`assignment_skip` addressed by the rater's opaque task id."""
+    assignment = assignment_for_task(task_id=task_id, rater=rater)
+    return assignment_skip(assignment_id=assignment.pk, rater=rater, reason=reason)

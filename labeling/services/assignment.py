@@ -25,18 +25,19 @@ from raters.services.gate import rater_task_refusal
 
 RECLAIM_BATCH = 1000
 
-# The next regular item for this rater: open slots, priority first, then age, never one they hold or did.
-# The WHERE repeats the predicate of the partial index item_queue_idx so the planner walks it in order,
-# with a nested-loop anti-join probing the (item, rater) unique index per row. `{range}` narrows the walk.
+# The next regular item for this rater: open slots, priority first, then the item's random queue key, never
+# one they hold or did. The WHERE repeats the predicate of the partial index item_queue_idx so the planner
+# walks it in order, with a nested-loop anti-join probing the (item, rater) unique index per row.
+# `{range}` narrows the walk.
 _QUEUE_SQL = """
-SELECT i.id, i.priority FROM labeling_item i
+SELECT i.id, i.priority, i.queue_key FROM labeling_item i
 WHERE i.project_id = %(project)s
   AND i.slots_open > 0 AND NOT i.is_gold AND NOT i.is_exam AND NOT i.is_practice {range}
   AND NOT EXISTS (
       SELECT 1 FROM labeling_assignment a
       WHERE a.item_id = i.id AND a.rater_id = %(rater)s AND a.status <> 'expired'
   )
-ORDER BY i.priority DESC, i.id
+ORDER BY i.priority DESC, i.queue_key, i.id
 LIMIT 1
 FOR UPDATE OF i SKIP LOCKED
 """
@@ -47,13 +48,13 @@ _NEXT_ITEM_SQL = _QUEUE_SQL.format(range="")
 # (Written as `i.id IN (window)` the planner walked the whole queue instead.) `OFFSET 0` keeps the NOT EXISTS
 # a per-row probe of the (item, rater) key: as a hash anti-join it read every row this rater ever had.
 _HEAD_SQL = """
-SELECT i.id, i.priority FROM labeling_item i
+SELECT i.id, i.priority, i.queue_key FROM labeling_item i
 WHERE i.id = ANY(ARRAY(
     SELECT head.id FROM (
-        SELECT h.id, h.priority FROM labeling_item h
+        SELECT h.id, h.priority, h.queue_key FROM labeling_item h
         WHERE h.project_id = %(project)s
           AND h.slots_open > 0 AND NOT h.is_gold AND NOT h.is_exam AND NOT h.is_practice
-        ORDER BY h.priority DESC, h.id
+        ORDER BY h.priority DESC, h.queue_key, h.id
         LIMIT %(window)s
     ) head
     WHERE NOT EXISTS (
@@ -61,48 +62,62 @@ WHERE i.id = ANY(ARRAY(
         WHERE a.item_id = head.id AND a.rater_id = %(rater)s AND a.status <> 'expired'
         OFFSET 0
     )
-    ORDER BY head.priority DESC, head.id
+    ORDER BY head.priority DESC, head.queue_key, head.id
     LIMIT %(candidates)s
 ))
   AND i.slots_open > 0
-ORDER BY i.priority DESC, i.id
+ORDER BY i.priority DESC, i.queue_key, i.id
 LIMIT 1
 FOR UPDATE OF i SKIP LOCKED
 """
-# Past this rater's queue position: same priority with a larger id, then lower priorities (two index ranges).
-_AFTER_SAME_PRIORITY_SQL = _QUEUE_SQL.format(range="AND i.priority = %(priority)s AND i.id > %(item)s")
+# Past this rater's queue position: same priority with a larger (key, id), then lower priorities (two index ranges).
+_AFTER_SAME_PRIORITY_SQL = _QUEUE_SQL.format(
+    range="AND i.priority = %(priority)s AND (i.queue_key, i.id) > (%(key)s, %(item)s)"
+)
 _AFTER_LOWER_PRIORITY_SQL = _QUEUE_SQL.format(range="AND i.priority < %(priority)s")
 HEAD_WINDOW = 200
 HEAD_CANDIDATES = 32  # more than the raters likely to be leasing the same head items at one instant
 
-# A gold item this rater has never had, in an order that differs per rater. Gold has no slot limit.
-_NEXT_GOLD_SQL = """
+# A gold item this rater does not hold and has not done: the first one at or after a random point on the
+# queue key (wrapping round), walked on item_gold_idx. Gold has no slot limit. An expired gold lease counts
+# as not had, exactly like an expired regular one (the progress meter counts both kinds with this rule).
+_GOLD_FROM_SQL = """
 SELECT i.id FROM labeling_item i
-WHERE i.project_id = %(project)s AND i.is_gold AND NOT i.is_exam AND NOT i.is_practice
-  AND NOT EXISTS (SELECT 1 FROM labeling_assignment a WHERE a.item_id = i.id AND a.rater_id = %(rater)s)
-ORDER BY md5(i.id::text || '-' || %(rater)s::text)
+WHERE i.project_id = %(project)s AND i.is_gold AND NOT i.is_exam AND NOT i.is_practice {range}
+  AND NOT EXISTS (
+      SELECT 1 FROM labeling_assignment a
+      WHERE a.item_id = i.id AND a.rater_id = %(rater)s AND a.status <> 'expired'
+  )
+ORDER BY i.queue_key
+LIMIT 1
+"""
+_NEXT_GOLD_SQL = f"""
+({_GOLD_FROM_SQL.format(range="AND i.queue_key >= %(start)s").strip()})
+UNION ALL
+({_GOLD_FROM_SQL.format(range="AND i.queue_key < %(start)s").strip()})
 LIMIT 1
 """
 
-# One row per (item, rater): a new lease, or an expired lease of the same rater granted again.
+# One statement for both kinds of grant, so a gold grant and a regular one do the same database work:
+# one row per (item, rater) (a new lease, or an expired lease of the same rater granted again), and the
+# regular item the pick locked loses `take` slots (1 when it is the item granted, 0 when gold was served).
 _GRANT_SQL = """
-INSERT INTO labeling_assignment (
-    project_id, item_id, rater_id, status, instruction_version_id, leased_at, expires_at, lease_count,
-    closed_at, skip_reason
-)
-VALUES (%(project)s, %(item)s, %(rater)s, 'leased', %(version)s, %(now)s, %(expires)s, 1, NULL, '')
-ON CONFLICT (item_id, rater_id) DO UPDATE SET
-    status = 'leased', instruction_version_id = EXCLUDED.instruction_version_id, leased_at = EXCLUDED.leased_at,
-    expires_at = EXCLUDED.expires_at, lease_count = labeling_assignment.lease_count + 1, closed_at = NULL
-WHERE labeling_assignment.status = 'expired'
-RETURNING id
-"""
-# The same, and the slot taken (regular items only; the caller holds the item's row lock).
-_GRANT_AND_TAKE_SLOT_SQL = f"""
-WITH granted AS ({_GRANT_SQL.strip()}),
+WITH granted AS (
+    INSERT INTO labeling_assignment (
+        project_id, item_id, rater_id, status, instruction_version_id, leased_at, expires_at, lease_count,
+        closed_at, skip_reason
+    )
+    VALUES (%(project)s, %(item)s, %(rater)s, 'leased', %(version)s, %(now)s, %(expires)s, 1, NULL, '')
+    ON CONFLICT (item_id, rater_id) DO UPDATE SET
+        status = 'leased', instruction_version_id = EXCLUDED.instruction_version_id,
+        leased_at = EXCLUDED.leased_at, expires_at = EXCLUDED.expires_at,
+        lease_count = labeling_assignment.lease_count + 1, closed_at = NULL
+    WHERE labeling_assignment.status = 'expired'
+    RETURNING id
+),
 taken AS (
-    UPDATE labeling_item SET slots_open = slots_open - 1
-    WHERE id = %(item)s AND EXISTS (SELECT 1 FROM granted)
+    UPDATE labeling_item SET slots_open = slots_open - %(take)s
+    WHERE id = %(regular)s AND EXISTS (SELECT 1 FROM granted)
 )
 SELECT id FROM granted
 """
@@ -205,8 +220,11 @@ def _pick(sql: str, **params) -> tuple | None:
         return cursor.fetchone()
 
 
-def _next_regular(*, project: Project, rater, membership: ProjectMembership | None) -> int | None:
-    """Lock the next regular item for this rater, or None when no item is left for them.
+QueuePosition = tuple[int, float, int]  # (priority, queue key, item id)
+
+
+def _next_regular(*, project: Project, rater, membership: ProjectMembership | None) -> QueuePosition | None:
+    """Lock the next regular item for this rater and return its queue position, or None when none is left.
 
     Head window first (priority order is kept for new and reopened items), then from the rater's queue
     position onward, and only then the full walk, so None is never returned while an item is available.
@@ -214,7 +232,11 @@ def _next_regular(*, project: Project, rater, membership: ProjectMembership | No
     params = {"project": project.pk, "rater": rater.pk, "window": HEAD_WINDOW, "candidates": HEAD_CANDIDATES}
     row = _pick(_HEAD_SQL, **params)
     if row is None and membership is not None and membership.queue_item_id is not None:
-        position = {"priority": membership.queue_priority, "item": membership.queue_item_id}
+        position = {
+            "priority": membership.queue_priority,
+            "key": membership.queue_key,
+            "item": membership.queue_item_id,
+        }
         row = _pick(_AFTER_SAME_PRIORITY_SQL, **params, **position) or _pick(
             _AFTER_LOWER_PRIORITY_SQL, **params, **position
         )
@@ -222,24 +244,26 @@ def _next_regular(*, project: Project, rater, membership: ProjectMembership | No
         row = _pick(_NEXT_ITEM_SQL, **params)
     if row is None:
         return None
-    item_id, priority = row
-    if membership is not None and _is_further(
-        (priority, item_id), (membership.queue_priority, membership.queue_item_id)
-    ):
-        ProjectMembership.objects.filter(pk=membership.pk).update(queue_priority=priority, queue_item_id=item_id)
-    return item_id
+    item_id, priority, key = row
+    return priority, key, item_id
 
 
-def _is_further(position: tuple[int, int], than: tuple[int | None, int | None]) -> bool:
-    """Queue order is priority descending, then id ascending."""
-    if than[1] is None:
+def _is_further(position: QueuePosition, than: tuple[int | None, float | None, int | None]) -> bool:
+    """Queue order is priority descending, then queue key and id ascending."""
+    if than[2] is None or than[1] is None:
         return True
-    return (-position[0], position[1]) > (-than[0], than[1])
+    return (-position[0], position[1], position[2]) > (-than[0], than[1], than[2])
 
 
 @transaction.atomic
 def assignment_lease_next(*, project: Project, rater) -> Assignment | None:
-    """Lease the next item to this rater, or return the lease they already hold. None when nothing is left."""
+    """Lease the next task to this rater, or return the lease they already hold. None when nothing is left.
+
+    Gold is served only while regular work remains for the rater: the regular pick always runs first, and with
+    probability `gold_ratio` an unseen gold item is granted in its place (the regular item is just not granted).
+    The gold pick runs whenever gold_ratio > 0 and both grants are one statement, so the two paths do the same
+    database work and their response times do not tell them apart (docs/adr/0008-gold-stays-blind.md).
+    """
     version = _refuse_if_blocked(project=project, rater=rater)
     # Serialise this rater's own requests on this project (two tabs, a retried request).
     membership = ProjectMembership.objects.select_for_update().filter(project=project, user=rater).first()
@@ -251,31 +275,45 @@ def assignment_lease_next(*, project: Project, rater) -> Assignment | None:
         .order_by("-expires_at")
     )
     if held and held[0].expires_at > now:
-        return held[0]
+        lease = held[0]
+        if version is not None and lease.instruction_version_id != version.pk:
+            # The rater acknowledged newer instructions while holding the lease: they see the task under those.
+            Assignment.objects.filter(pk=lease.pk).update(instruction_version=version)
+            lease.instruction_version = version
+        return lease
     if held:  # this rater's own stale leases: end them now rather than waiting for beat
         _expire(now=now, limit=RECLAIM_BATCH, project_id=project.pk, rater_id=rater.pk)
 
-    item_id = None
-    is_gold = False
-    if project.gold_ratio > 0 and random.random() < project.gold_ratio:  # noqa: S311 - sampling, not security
-        row = _pick(_NEXT_GOLD_SQL, project=project.pk, rater=rater.pk)
-        item_id = row[0] if row else None
-        is_gold = item_id is not None
-    if item_id is None:
-        item_id = _next_regular(project=project, rater=rater, membership=membership)
-    if item_id is None:
+    regular = _next_regular(project=project, rater=rater, membership=membership)
+    if regular is None:
         return None
+    item_id = regular[2]
+    gold_id = None
+    if project.gold_ratio > 0:
+        row = _pick(_NEXT_GOLD_SQL, project=project.pk, rater=rater.pk, start=random.random())  # noqa: S311
+        if row is not None and random.random() < project.gold_ratio:  # noqa: S311 - sampling; tests seed it
+            gold_id = row[0]
 
     expires_at = now + timedelta(seconds=project.lease_seconds)
     granted = _pick(
-        _GRANT_SQL if is_gold else _GRANT_AND_TAKE_SLOT_SQL,
+        _GRANT_SQL,
         project=project.pk,
-        item=item_id,
+        item=gold_id or item_id,
+        regular=item_id,
+        take=0 if gold_id else 1,
         rater=rater.pk,
         version=version.pk if version else None,
         now=now,
         expires=expires_at,
     )
-    if granted is None:  # the pick excludes every non-expired row of this rater, so this cannot happen
-        raise RuntimeError(f"item {item_id} is already held by rater {rater.pk}")
+    if granted is None:  # the picks exclude every non-expired row of this rater, so this cannot happen
+        raise RuntimeError(f"item {gold_id or item_id} is already held by rater {rater.pk}")
+    if membership is not None:
+        # One write on both paths; the position moves only past a regular item actually granted.
+        current = (membership.queue_priority, membership.queue_key, membership.queue_item_id)
+        moved = gold_id is None and _is_further(regular, current)
+        priority, key, position_item = regular if moved else current
+        ProjectMembership.objects.filter(pk=membership.pk).update(
+            queue_priority=priority, queue_key=key, queue_item_id=position_item
+        )
     return Assignment.objects.select_related("item", "instruction_version").get(pk=granted[0])

@@ -14,7 +14,7 @@ from labeling.selectors.projects import project_get_for_user
 from raters.api.serializers import EarningsEntrySerializer
 from raters.models import RaterAttributes
 from raters.models.attributes import ATTRIBUTE_FIELDS
-from raters.selectors.projects import rater_ledger, rater_stats
+from raters.selectors.projects import rater_ledger, rater_project_progress, rater_stats
 from raters.services.attributes import CONSENT_TEXT, attributes_consent_give, attributes_withdraw
 from raters.services.gate import rater_task_refusal
 
@@ -97,7 +97,10 @@ class MyAttributesApi(APIView):
 
 
 class MyProjectStatusApi(APIView):
-    """Whether the rater can get tasks on the project now, and if not, why (the same codes as the task API)."""
+    """Whether the rater can get tasks on the project now, and if not, why (the same codes as the task API).
+
+    `progress` is the label page's meter (done, left, percent, all_done), from the same selector.
+    """
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: int) -> Response:
@@ -114,5 +117,6 @@ class MyProjectStatusApi(APIView):
                 "refusal": {"code": refusal[0], "message": refusal[1]} if refusal else None,
                 "status": membership.status if membership else None,
                 "pause_reason": membership.pause_reason if membership else "",
+                "progress": rater_project_progress(project=project, user=request.user),
             }
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet, Sum
 
-from labeling.models import Annotation, Item, MembershipStatus, Project, ProjectMembership, Role
+from labeling.models import Annotation, MembershipStatus, Project, ProjectMembership, Role
+from labeling.selectors.assignments import work_left_for_rater
 from raters.models import EarningsEntry
 from raters.selectors.onboarding import rater_next_step
 from raters.selectors.quality import rater_metrics, rater_settled_gold
@@ -38,9 +39,23 @@ def rater_projects(*, user) -> list[dict]:
 
 
 def rater_project_progress(*, project: Project, user) -> dict:
-    done = Annotation.objects.filter(project=project, rater=user).count()
-    total = Item.objects.filter(project=project, is_exam=False, is_practice=False).count()
-    return {"done": done, "total": total, "percent": min(100, round(100 * done / total)) if total else 0}
+    """The rater's meter: tasks done, tasks left, and "all done" once no regular work is left for them.
+
+    Every task, gold or regular, adds one to `done` and takes one off `left` (see `work_left_for_rater`),
+    so the meter never says which task was gold. The web page and the API both show this dict.
+    """
+    done = Annotation.objects.filter(project=project, rater=user, assignment__isnull=False).count()
+    work = work_left_for_rater(project=project, rater=user)
+    left = 0 if work.all_done else work.tasks
+    total = done + left
+    return {
+        "done": done,
+        "left": left,
+        "left_capped": work.capped and not work.all_done,
+        "total": total,
+        "percent": 100 if work.all_done else (min(99, round(100 * done / total)) if total else 0),
+        "all_done": work.all_done,
+    }
 
 
 def rater_stats(*, user) -> dict:

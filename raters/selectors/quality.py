@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Aggregate, Count, Exists, FloatField, OuterRef, Q, Sum
 
 from labeling.models import Annotation, AnnotationSource, Project, ProjectMembership, Resolution, Role
+from labeling.selectors.agreement import rater_reliability
 from raters.models import EarningsEntry, GoldCheck, RaterStatusEvent, StatusAction
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def _annotations(*, project: Project):
 
 def rater_metrics(*, project: Project, user, since=None, with_median: bool = True) -> RaterMetrics:
     """The numbers the pause rules look at; cheap enough to run after every annotation.
+
+    Times are the server's (`time_spent_ms`, lease granted to submit); the client's own figure is never read.
 
     `since` limits them to answers after that moment (the pause rules look only at answers after a reinstatement).
     """
@@ -121,11 +124,7 @@ def _consensus_agreement(*, project: Project) -> dict[int, float]:
 
 
 def _reliability(*, project: Project) -> dict[int, float]:
-    """Reliability estimated by the aggregation model (labeling.selectors.agreement), when that part exists."""
-    try:
-        from labeling.selectors.agreement import rater_reliability
-    except ImportError:
-        return {}
+    """Reliability estimated by the aggregation model (labeling.selectors.agreement)."""
     try:
         return {int(k): float(v) for k, v in (rater_reliability(project=project) or {}).items()}
     except Exception:  # noqa: BLE001 - a failing estimate must not take the quality page down

@@ -5,15 +5,24 @@ Also the one write path for pausing and reinstating a rater on a project.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError, NotFoundError
 from labeling.models import Annotation, MembershipStatus, Project, ProjectMembership
-from raters.models import GoldCheck, RaterStatusEvent, StatusAction
+from raters.models import RaterStatusEvent, StatusAction
 from raters.scoring import answer_matches
 from raters.selectors.quality import RaterMetrics, rater_metrics, rules_window_start
 from raters.services.earnings import earnings_record_annotation, earnings_record_gold_bonus
+
+# The score row of a gold answer; for a regular item the SELECT finds no gold row and nothing is written.
+_GOLD_CHECK_SQL = """
+INSERT INTO raters_goldcheck (annotation_id, project_id, rater_id, item_id, is_correct, created_at)
+SELECT a.id, a.project_id, a.rater_id, i.id, %(correct)s, now()
+FROM labeling_annotation a JOIN labeling_item i ON i.id = a.item_id
+WHERE a.id = %(annotation)s AND i.id = %(item)s AND i.is_gold
+ON CONFLICT DO NOTHING
+"""
 
 
 def pause_reasons(*, project: Project, metrics: RaterMetrics) -> list[str]:
@@ -53,16 +62,11 @@ def quality_after_annotation(*, annotation: Annotation) -> None:
     ProjectMembership.objects.select_for_update().filter(project=project, user_id=annotation.rater_id).first()
     earnings_record_annotation(annotation=annotation)
 
-    if item.is_gold:
-        correct = answer_matches(project=project, value=annotation.value, expected=item.gold_value)
-        GoldCheck.objects.bulk_create(
-            [
-                GoldCheck(
-                    annotation=annotation, project=project, rater_id=annotation.rater_id, item=item, is_correct=correct
-                )
-            ],
-            ignore_conflicts=True,
-        )
+    # One statement for gold and regular answers alike (it writes a row only for gold), so the time a submit
+    # takes does not tell the rater which item was gold (docs/adr/0008-gold-stays-blind.md).
+    correct = item.is_gold and answer_matches(project=project, value=annotation.value, expected=item.gold_value)
+    with connection.cursor() as cursor:
+        cursor.execute(_GOLD_CHECK_SQL, {"annotation": annotation.pk, "item": item.pk, "correct": correct})
 
     earnings_record_gold_bonus(annotation=annotation)
 

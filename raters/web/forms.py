@@ -53,5 +53,14 @@ class SignUpForm(AttributesFields):
 
 
 class SkipForm(forms.Form):
-    assignment_id = forms.IntegerField()
+    task_id = forms.CharField(max_length=64)
     reason = forms.CharField(max_length=500)
+
+
+class LabelMetaForm(forms.Form):
+    """The hidden fields of the label form (the label itself is read by `value_from_post`)."""
+
+    task_id = forms.CharField(max_length=64)
+    time_spent_ms = forms.IntegerField(min_value=0, required=False)
+    instruction_version = forms.IntegerField(min_value=0, required=False)
+

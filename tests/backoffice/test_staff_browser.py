@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.clock import submit_after
 from tests.raters.conftest import CATEGORIES
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
@@ -32,7 +33,6 @@ def browser(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_staff_reinstate_a_paused_rater_and_read_the_diversity_report(live_server, browser, make_project, make_rater):
     """Staff sign in once, see why a rater was paused, reinstate them, and read a k-suppressed report."""
-    from labeling.services.annotations import annotation_submit
     from labeling.services.assignment import assignment_lease_next
     from labeling.services.resolution import item_resolve
     from raters.services.attributes import attributes_consent_give
@@ -45,7 +45,7 @@ def test_staff_reinstate_a_paused_rater_and_read_the_diversity_report(live_serve
         attributes_consent_give(user=rater, consent=True, language="cy" if i == 5 else "en", age_band="25-34")
         while (a := assignment_lease_next(project=project, rater=rater)) is not None:
             truth = a.item.gold_value or CATEGORIES[int(a.item.external_id[1:]) % 3]
-            annotation_submit(assignment_id=a.pk, rater=rater, value=truth, time_spent_ms=4000 + 500 * i)
+            submit_after(a, rater=rater, value=truth, ms=4000 + 500 * i)
     for item in project.items.filter(is_gold=False):
         item_resolve(item=item)
     for i in range(4):  # newcomers who shared nothing: with them the hidden remainder reaches k
@@ -53,7 +53,7 @@ def test_staff_reinstate_a_paused_rater_and_read_the_diversity_report(live_serve
     spammer = make_rater(project, name="speedy")
     for _ in range(10):
         a = assignment_lease_next(project=project, rater=spammer)
-        annotation_submit(assignment_id=a.pk, rater=spammer, value="positive", time_spent_ms=700)
+        submit_after(a, rater=spammer, value="positive", ms=700)
     get_user_model().objects.create_user("lead", password="lead-pass-12345", is_staff=True)
 
     # When staff open the raters page, they sign in on the one staff login and land back on it

@@ -11,6 +11,7 @@ from config.exceptions import ApplicationError, ConflictError, ForbiddenError, N
 from labeling.models import Annotation, Assignment, AssignmentStatus, Item
 from labeling.services.annotations import annotation_submit, assignment_skip
 from labeling.services.assignment import assignment_lease_next, leases_reclaim_expired
+from labeling.services.instructions import instructions_acknowledge
 from labeling.services.items import items_import
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +35,13 @@ def test_submit_records_value_version_and_time(project, make_rater, add_items, p
     version = publish(project)
     r = make_rater(project)
     lease = assignment_lease_next(project=project, rater=r)
-    annotation = annotation_submit(assignment_id=lease.pk, rater=r, value="dog", time_spent_ms=4200)
+    Assignment.objects.filter(pk=lease.pk).update(leased_at=timezone.now() - timedelta(seconds=3))
+    annotation = annotation_submit(assignment_id=lease.pk, rater=r, value="dog", time_spent_ms=45000)
     assert annotation.value == "dog"
     assert annotation.instruction_version_id == version.pk
-    assert annotation.time_spent_ms == 4200
+    # The server's time from the lease to the submit is stored; the client's claim is only a hint beside it.
+    assert 3000 <= annotation.time_spent_ms < 45000
+    assert annotation.client_time_spent_ms == 45000
     assert Assignment.objects.get(pk=lease.pk).status == AssignmentStatus.SUBMITTED
     assert Item.objects.get(pk=lease.item_id).annotation_count == 1
 
@@ -184,9 +188,44 @@ def test_resolution_is_scheduled_after_commit_when_overlap_is_reached(
 
 def test_gold_items_are_not_sent_to_resolution(make_project, make_rater, django_capture_on_commit_callbacks):
     project = make_project(overlap=1, gold_ratio=1.0)
-    items_import(project=project, records=[{"payload": "g", "is_gold": True, "gold_value": "cat"}])
+    items_import(project=project, records=[{"payload": "g", "is_gold": True, "gold_value": "cat"}, {"payload": "r"}])
     r = make_rater(project)
     lease = assignment_lease_next(project=project, rater=r)
+    assert lease.item.is_gold
     with django_capture_on_commit_callbacks() as callbacks:
         annotation_submit(assignment_id=lease.pk, rater=r, value="dog")
     assert callbacks == []
+
+
+def test_annotation_records_the_version_acknowledged_at_submit(project, make_rater, add_items, publish):
+    """Instructions change while the rater holds a lease: they re-acknowledge and answer under v2."""
+    add_items(project, 1)
+    publish(project, "v1")
+    r = make_rater(project)
+    lease = assignment_lease_next(project=project, rater=r)
+    assert lease.instruction_version.version == 1
+    v2 = publish(project, "v2")
+    with pytest.raises(ForbiddenError) as exc:
+        annotation_submit(assignment_id=lease.pk, rater=r, value="cat")
+    assert exc.value.extra["code"] == "instructions_not_acknowledged" and "not saved" in exc.value.message
+    _nothing_stored(lease)
+    instructions_acknowledge(project=project, user=r)
+    again = assignment_lease_next(project=project, rater=r)
+    assert again.pk == lease.pk and again.instruction_version.version == 2  # the task is shown under v2
+    annotation = annotation_submit(assignment_id=lease.pk, rater=r, value="cat", instruction_version=2)
+    assert annotation.instruction_version_id == v2.pk
+
+
+def test_label_typed_under_old_instructions_is_refused(project, make_rater, add_items, publish):
+    """The rater acknowledged v2 in another tab, then sends the label typed on the v1 screen."""
+    add_items(project, 1)
+    publish(project, "v1")
+    r = make_rater(project)
+    lease = assignment_lease_next(project=project, rater=r)
+    publish(project, "v2")
+    instructions_acknowledge(project=project, user=r)
+    with pytest.raises(ConflictError) as exc:
+        annotation_submit(assignment_id=lease.pk, rater=r, value="cat", instruction_version=1)
+    assert exc.value.extra == {"code": "instructions_changed", "instruction_version": 2}
+    assert "not saved" in exc.value.message
+    _nothing_stored(lease)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from config.exceptions import ForbiddenError
 from labeling.models import Assignment, AssignmentStatus, Item, MembershipStatus, ProjectMembership
 from labeling.services.annotations import annotation_submit, assignment_skip
 from labeling.services.assignment import (
+    _NEXT_GOLD_SQL,
     _NEXT_ITEM_SQL,
     assignment_lease_next,
     leases_reclaim_expired,
@@ -30,7 +32,13 @@ def _expire_now(assignment: Assignment) -> None:
     )
 
 
-def test_priority_first_then_age(project, rater):
+def _queue_order(project) -> list[int]:
+    return list(
+        Item.objects.filter(project=project).order_by("-priority", "queue_key", "id").values_list("id", flat=True)
+    )
+
+
+def test_priority_first_then_random_key(project, rater):
     items_import(
         project=project,
         records=[
@@ -42,10 +50,27 @@ def test_priority_first_then_age(project, rater):
     order = []
     for _ in range(3):
         lease = assignment_lease_next(project=project, rater=rater)
-        order.append(lease.item.external_id)
+        order.append(lease.item_id)
         annotation_submit(assignment_id=lease.pk, rater=rater, value="cat")
-    assert order == ["high", "old-low", "new-low"]
+    assert order == _queue_order(project)
+    assert Item.objects.get(pk=order[0]).external_id == "high"
     assert assignment_lease_next(project=project, rater=rater) is None
+
+
+def test_queue_order_is_not_import_order(make_project, make_rater, add_items):
+    """Within a priority the order is the random key, so it cannot be told from ids or import batches.
+
+    With 60 items the chance that a random order equals the id order, or its reverse, is 2/60! (about 1e-81).
+    """
+    project = make_project(overlap=1, pause_fast_share_above=None)
+    add_items(project, 60)
+    keys = list(Item.objects.filter(project=project).values_list("queue_key", flat=True))
+    assert len(set(keys)) == 60 and all(0 <= k < 1 for k in keys)
+    by_id = list(Item.objects.filter(project=project).order_by("id").values_list("id", flat=True))
+    order = _queue_order(project)
+    assert order not in (by_id, by_id[::-1])
+    rater = make_rater(project)
+    assert _label_all(project, rater, 60) == order
 
 
 def test_held_lease_is_returned_again_not_a_second_one(project, rater, add_items):
@@ -124,27 +149,65 @@ def test_lease_records_current_instruction_version(project, make_rater, add_item
     assert lease.instruction_version_id == v2.pk
 
 
-def test_gold_is_mixed_in_without_using_slots(make_project, make_rater):
-    project = make_project(overlap=1, gold_ratio=1.0)
-    items_import(
-        project=project,
-        records=[
-            {"external_id": "g1", "payload": "g1", "is_gold": True, "gold_value": "cat"},
-            {"external_id": "r1", "payload": "r1"},
-        ],
-    )
-    a, b = make_rater(project), make_rater(project)
-    got = {}
-    for r in (a, b):
-        got[r.pk] = []
-        while (lease := assignment_lease_next(project=project, rater=r)) is not None:
-            got[r.pk].append(lease.item.external_id)
-            annotation_submit(assignment_id=lease.pk, rater=r, value="cat")
-    # Both raters get the gold item (no slot limit); only one gets the regular item (overlap 1).
-    assert got[a.pk] == ["g1", "r1"]
-    assert got[b.pk] == ["g1"]
-    gold = Item.objects.get(external_id="g1")
-    assert gold.slots_open == 1 and gold.annotation_count == 2
+def _gold_project(make_project, *, gold_ratio: float, regular: int = 1, gold: int = 1, overlap: int = 1):
+    project = make_project(overlap=overlap, gold_ratio=gold_ratio, pause_fast_share_above=None)
+    records = [{"external_id": f"g{n}", "payload": f"g{n}", "is_gold": True, "gold_value": "cat"} for n in range(gold)]
+    records += [{"external_id": f"r{n}", "payload": f"r{n}"} for n in range(regular)]
+    items_import(project=project, records=records)
+    return project
+
+
+def _work_through(project, rater) -> list[str]:
+    got = []
+    while (lease := assignment_lease_next(project=project, rater=rater)) is not None:
+        got.append(lease.item.external_id)
+        annotation_submit(assignment_id=lease.pk, rater=rater, value="cat")
+    return got
+
+
+def test_gold_is_served_only_while_regular_work_remains(make_project, make_rater):
+    project = _gold_project(make_project, gold_ratio=1.0, regular=1, gold=2)
+    a = make_rater(project)
+    # Gold takes the regular pick's turn while the regular item is open (its slot is not taken meanwhile);
+    # with no unseen gold left, the regular item itself is granted.
+    first = assignment_lease_next(project=project, rater=a)
+    assert first.item.is_gold
+    assert Item.objects.get(project=project, external_id="r0").slots_open == 1
+    annotation_submit(assignment_id=first.pk, rater=a, value="cat")
+    rest = _work_through(project, a)
+    assert sorted([first.item.external_id, rest[0]]) == ["g0", "g1"] and rest[1:] == ["r0"]
+    assert all(g.slots_open == 1 for g in Item.objects.filter(project=project, is_gold=True))
+    # Every regular item is covered now (overlap 1): a late rater is served nothing, though gold is left.
+    late = make_rater(project)
+    assert assignment_lease_next(project=project, rater=late) is None
+    assert not Assignment.objects.filter(rater=late).exists()
+
+
+def test_finished_rater_reloading_gets_no_leftover_gold(make_project, make_rater):
+    project = _gold_project(make_project, gold_ratio=0.5, regular=4, gold=20, overlap=1)
+    rater = make_rater(project)
+    got = _work_through(project, rater)
+    assert sum(name.startswith("r") for name in got) == 4  # all regular work done, gold only in between
+    for _ in range(5):  # reloads
+        assert assignment_lease_next(project=project, rater=rater) is None
+    assert Assignment.objects.filter(rater=rater).count() == len(got)
+
+
+def test_gold_and_regular_grants_run_the_same_statements(make_project, make_rater):
+    """Both paths run the regular pick, the gold pick, one grant statement and one position write."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(ratio: float) -> list[str]:
+        project = _gold_project(make_project, gold_ratio=ratio, regular=3, gold=3)
+        rater = make_rater(project)
+        with CaptureQueriesContext(conn) as ctx:
+            lease = assignment_lease_next(project=project, rater=rater)
+        assert lease.item.is_gold == (ratio == 1.0)
+        return [re.sub(r'"s\d+_x\d+"', "SP", " ".join(q["sql"].split()))[:50] for q in ctx.captured_queries]
+
+    # A tiny ratio still runs the gold pick (the draw then almost surely says regular).
+    assert statements(1.0) == statements(1e-12)
 
 
 def test_skip_releases_slot_and_item_never_returns(project, make_rater, add_items):
@@ -224,6 +287,37 @@ def test_next_item_query_walks_the_queue_index(project, rater, add_items):
     assert "Anti Join" in plan
 
 
+def test_gold_pick_walks_the_gold_index(make_project, rater):
+    project = _gold_project(make_project, gold_ratio=0.1, regular=5, gold=50)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + _NEXT_GOLD_SQL, {"project": project.pk, "rater": rater.pk, "start": 0.5})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert plan.count("item_gold_idx") == 2 and "Sort" not in plan
+
+
+def test_gold_pick_starts_at_a_random_key_and_wraps_round(make_project, rater):
+    """From a random point on the key: the next unseen gold item after it, else the first one (wrap round)."""
+    project = _gold_project(make_project, gold_ratio=1.0, regular=1, gold=3)
+    gold = list(Item.objects.filter(project=project, is_gold=True).order_by("queue_key").values_list("id", "queue_key"))
+    (low, low_key), (mid, mid_key), (high, high_key) = gold
+
+    def pick(start: float) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(_NEXT_GOLD_SQL, {"project": project.pk, "rater": rater.pk, "start": start})
+            return cursor.fetchone()[0]
+
+    assert pick(0.0) == low
+    assert pick((low_key + mid_key) / 2) == mid
+    assert pick((mid_key + high_key) / 2) == high
+    assert pick(high_key + (1 - high_key) / 2) == low  # past the last key: wraps round
+    Assignment.objects.create(
+        project=project, item_id=low, rater=rater, leased_at=timezone.now(), expires_at=timezone.now()
+    )
+    assert pick(high_key + (1 - high_key) / 2) == mid  # a gold item the rater holds is passed over
+
+
 def _label_all(project, rater, n: int) -> list[int]:
     done = []
     for _ in range(n):
@@ -240,10 +334,11 @@ def test_rater_far_ahead_jumps_past_own_items(make_project, make_rater, add_item
     add_items(project, 12)
     fast = make_rater(project)
     done = _label_all(project, fast, 8)
-    ids = list(Item.objects.filter(project=project).order_by("id").values_list("id", flat=True))
+    ids = _queue_order(project)
     assert done == ids[:8]
     membership = ProjectMembership.objects.get(project=project, user=fast)
     assert membership.queue_item_id == ids[7]
+    assert membership.queue_key == Item.objects.get(pk=ids[7]).queue_key
     # Higher-priority work imported later still comes first (the head window sees it).
     items_import(project=project, records=[{"external_id": "urgent", "payload": "u", "priority": 9}])
     assert assignment_lease_next(project=project, rater=fast).item.external_id == "urgent"
@@ -253,7 +348,7 @@ def test_item_reopened_behind_the_position_is_still_found(make_project, make_rat
     monkeypatch.setattr("labeling.services.assignment.HEAD_WINDOW", 2)
     project = make_project(overlap=2)
     add_items(project, 6)
-    ids = list(Item.objects.filter(project=project).order_by("id").values_list("id", flat=True))
+    ids = _queue_order(project)
     fast, slow = make_rater(project), make_rater(project)
     # The slow rater holds item 5 (ids[4]); the fast rater labels everything else, so its position is the end.
     for item_id in ids[:4]:
@@ -274,3 +369,23 @@ def test_item_reopened_behind_the_position_is_still_found(make_project, make_rat
     _expire_now(held)
     leases_reclaim_expired()
     assert assignment_lease_next(project=project, rater=fast).item_id == ids[4]
+
+
+def test_every_item_creation_path_draws_a_queue_key(project):
+    """The key is a database default, so the ORM, bulk inserts, the import's INSERT and COPY all get one."""
+    items_import(project=project, records=[{"external_id": "imported", "payload": "i"}])
+    Item.objects.create(project=project, external_id="orm", content_hash="orm", payload="o", slots_open=1)
+    Item.objects.bulk_create(
+        [Item(project=project, external_id=f"bulk{n}", content_hash=f"b{n}", payload="b", slots_open=1) for n in (1, 2)]
+    )
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            "COPY labeling_item (project_id, external_id, content_hash, payload, priority, is_gold, gold_explanation, "
+            "is_exam, is_practice, slots_open, annotation_count, created_at) FROM STDIN"
+        ) as copy,
+    ):
+        copy.write_row([project.pk, "copied", "c", '"c"', 0, False, "", False, False, 1, 0, timezone.now()])
+    keys = dict(Item.objects.filter(project=project).values_list("external_id", "queue_key"))
+    assert set(keys) == {"imported", "orm", "bulk1", "bulk2", "copied"}
+    assert all(key is not None and 0 <= key < 1 for key in keys.values()) and len(set(keys.values())) == 5

@@ -81,9 +81,9 @@ def test_fifty_raters_overlap_three_thousand_items():
                     failures.append(f"{rater.username}: next -> {response.status_code} {response.content[:200]}")
                     break
                 task = response.json()
-                mine.append((task["assignment_id"], task["item_id"]))
+                mine.append(task["task_id"])
                 submitted = client.post(
-                    f"/api/assignments/{task['assignment_id']}/submit/",
+                    f"/api/tasks/{task['task_id']}/submit/",
                     {"value": random.choice(CATEGORIES), "time_spent_ms": 5000},
                     format="json",
                 )
@@ -112,8 +112,9 @@ def test_fifty_raters_overlap_three_thousand_items():
     # Then: no errors and no 5xx
     assert failures == []
     assert set(statuses) <= {200, 201, 204}, statuses
-    # No lease granted twice: every assignment id and every (item, rater) pair was handed out once
-    granted = [(a, item, rater) for rater, pairs in leases.items() for a, item in pairs]
+    # No lease granted twice: every task id and every (item, rater) pair was handed out once
+    item_of = {str(t): i for t, i in Assignment.objects.filter(project=project).values_list("task_id", "item_id")}
+    granted = [(t, item_of[t], rater) for rater, tasks in leases.items() for t in tasks]
     assert len(granted) == ITEMS * OVERLAP
     assert len({a for a, _, _ in granted}) == len(granted)
     assert len({(item, rater) for _, item, rater in granted}) == len(granted)

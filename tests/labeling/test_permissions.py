@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from config.accounts.services import token_issue
-from labeling.models import Annotation, Item, Project
+from labeling.models import Annotation, Assignment, Project
 from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 
@@ -26,6 +26,7 @@ class World:
     other: object
     staff: object
     lease_id: int
+    task_id: str
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def world(make_project, make_rater, make_user, add_items, publish, staff) -> Wor
     member = make_rater(project, name="member")
     other = make_rater(other_project, name="other")
     lease = assignment_lease_next(project=project, rater=member)
-    return World(project, other_project, member, other, staff, lease.pk)
+    return World(project, other_project, member, other, staff, lease.pk, str(lease.task_id))
 
 
 def _p(w: World) -> str:
@@ -86,16 +87,16 @@ MATRIX = [
     # Staff are not raters: without a membership they get a refusal, not a task.
     ("task next", "post", lambda w: f"{_p(w)}/tasks/next/", None, (401, 200, 404, 403)),
     (
-        "assignment submit",
+        "task submit",
         "post",
-        lambda w: f"/api/assignments/{w.lease_id}/submit/",
+        lambda w: f"/api/tasks/{w.task_id}/submit/",
         lambda w: {"value": "cat"},
         (401, 201, 404, 404),
     ),
     (
-        "assignment skip",
+        "task skip",
         "post",
-        lambda w: f"/api/assignments/{w.lease_id}/skip/",
+        lambda w: f"/api/tasks/{w.task_id}/skip/",
         lambda w: {"reason": "unclear"},
         (401, 200, 404, 404),
     ),
@@ -148,7 +149,8 @@ def test_raters_never_read_other_raters_annotations(world, make_rater):
     annotation_submit(assignment_id=lease_other.pk, rater=world.other, value="bird")
 
     mine = _client(world, "member").get("/api/annotations/").json()["results"]
-    assert [(a["rater"], a["value"]) for a in mine] == [(world.member.pk, "cat")]
+    assert [(a["task_id"], a["value"]) for a in mine] == [(world.task_id, "cat")]
+    assert "rater" not in mine[0] and "item" not in mine[0]
     filtered = _client(world, "other").get(f"/api/annotations/?project={world.project.pk}").json()["results"]
     assert filtered == []
     everything = _client(world, "staff").get("/api/annotations/").json()
@@ -162,7 +164,7 @@ def test_raters_never_read_items_of_another_project(world):
     assert other.get(f"{_p(world)}/items/").status_code == 404
     assert other.post(f"{_p(world)}/tasks/next/").status_code == 404
     task = other.post(f"/api/projects/{world.other_project.pk}/tasks/next/").json()
-    assert Item.objects.get(pk=task["item_id"]).project_id == world.other_project.pk
+    assert Assignment.objects.get(task_id=task["task_id"]).item.project_id == world.other_project.pk
 
 
 def test_reviewer_and_manager_roles(world, make_rater):

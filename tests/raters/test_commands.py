@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from labeling.models import MembershipStatus, ProjectMembership
-from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from labeling.services.projects import project_update
 from raters.models import CampaignInvite, RecruitmentCampaign
+from tests.clock import submit_after
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_raters_recheck_applies_tightened_rules(make_project, make_rater):
     for rater, ms in ((quick, 800), (careful, 9000)):
         for _ in range(3):
             a = assignment_lease_next(project=project, rater=rater)
-            annotation_submit(assignment_id=a.pk, rater=rater, value="neutral", time_spent_ms=ms)
+            submit_after(a, rater=rater, value="neutral", ms=ms)
     project_update(project=project, pause_fast_share_above=0.5, pause_min_answers=3)
 
     out = io.StringIO()

@@ -6,11 +6,11 @@ import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 from rest_framework.test import APIClient
 
-from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from raters.models import EarningsEntry
 from raters.selectors.projects import rater_stats
 from raters.services.earnings import earnings_adjust
+from tests.clock import submit_after
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def _label(project, rater, n: int, *, correct: bool = True) -> None:
     for _ in range(n):
         a = assignment_lease_next(project=project, rater=rater)
         value = a.item.gold_value if (a.item.is_gold and correct) else "neutral"
-        annotation_submit(assignment_id=a.pk, rater=rater, value=value, time_spent_ms=5000)
+        submit_after(a, rater=rater, value=value, ms=5000)
 
 
 def test_each_accepted_annotation_is_paid_once(make_project, make_rater):

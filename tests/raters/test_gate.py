@@ -16,6 +16,7 @@ from labeling.services.projects import project_update
 from raters.models import EarningsEntry
 from raters.selectors.budget import BudgetReport, project_budget_report
 from raters.services.gate import rater_task_refusal
+from tests.clock import submit_after
 from tests.raters.budget_model import Answer, owed
 from tests.raters.conftest import CATEGORIES
 
@@ -58,7 +59,7 @@ def test_budget_for_100_annotations_hands_out_no_task_after_the_100th(make_proje
             except ForbiddenError as exc:
                 refusals[rater.pk] = exc.extra["code"]
         for rater, assignment in leases:
-            annotation_submit(assignment_id=assignment.pk, rater=rater, value="neutral", time_spent_ms=4000)
+            submit_after(assignment, rater=rater, value="neutral", ms=4000)
             paid += 1
             assert paid <= 100
 
@@ -119,7 +120,7 @@ def test_concurrent_raters_cannot_overspend_the_budget(make_project, make_rater)
                     return
                 if assignment is None:
                     return
-                annotation_submit(assignment_id=assignment.pk, rater=rater, value="neutral", time_spent_ms=3000)
+                submit_after(assignment, rater=rater, value="neutral", ms=3000)
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
         finally:

@@ -10,6 +10,7 @@ from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from raters.models import GoldCheck, RaterStatusEvent
 from raters.services.quality import rater_pause, rater_reinstate
+from tests.clock import submit_after
 from tests.raters.conftest import CATEGORIES
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def _simulate(project, raters: dict, rng, *, honest_gold_target: int = 15, max_r
                 continue
             active += 1
             value, ms = _answer(assignment, honest=honest, rng=rng)
-            annotation_submit(assignment_id=assignment.pk, rater=user, value=value, time_spent_ms=ms, source="api")
+            submit_after(assignment, rater=user, value=value, ms=ms, source="api")
             seen_gold[name] += int(assignment.item.is_gold)
             membership = ProjectMembership.objects.get(project=project, user=user)
             if not honest and membership.status == MembershipStatus.PAUSED:
@@ -100,14 +101,14 @@ def test_spammer_is_paused_within_15_gold_items_and_no_honest_rater_is(make_proj
 
 
 def test_gold_answers_are_scored(make_project, make_rater):
-    project = make_project(regular=0, gold=3, gold_ratio=1.0)
+    project = make_project(regular=1, gold=3, gold_ratio=1.0)  # gold is served while regular work remains
     rater = make_rater(project)
     results = []
     for _ in range(3):
         assignment = assignment_lease_next(project=project, rater=rater)
         wrong = next(c for c in CATEGORIES if c != assignment.item.gold_value)
         value = assignment.item.gold_value if len(results) < 2 else wrong
-        annotation = annotation_submit(assignment_id=assignment.pk, rater=rater, value=value, time_spent_ms=5000)
+        annotation = submit_after(assignment, rater=rater, value=value, ms=5000)
         results.append(annotation.gold_check.is_correct)
     assert results == [True, True, False]
 
@@ -136,7 +137,7 @@ def test_reinstated_rater_gets_tasks_and_a_fresh_rule_window(make_project, make_
     rater = make_rater(project)
     for _ in range(3):
         a = assignment_lease_next(project=project, rater=rater)
-        annotation_submit(assignment_id=a.pk, rater=rater, value="positive", time_spent_ms=500)
+        submit_after(a, rater=rater, value="positive", ms=500)
     membership = ProjectMembership.objects.get(project=project, user=rater)
     assert membership.status == MembershipStatus.PAUSED
     assert "under 2 s" in membership.pause_reason
@@ -146,10 +147,30 @@ def test_reinstated_rater_gets_tasks_and_a_fresh_rule_window(make_project, make_
 
     # Then they get tasks again and one slow answer does not re-pause them on the old fast answers
     a = assignment_lease_next(project=project, rater=rater)
-    annotation_submit(assignment_id=a.pk, rater=rater, value="positive", time_spent_ms=9000)
+    submit_after(a, rater=rater, value="positive", ms=9000)
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ACTIVE
     assert list(RaterStatusEvent.objects.filter(user=rater).values_list("action", flat=True).order_by("id")) == [
         "paused",
         "reinstated",
     ]
+
+
+def test_gold_and_regular_submits_run_the_same_statements(make_project, make_rater):
+    """Scoring a gold answer must not cost a statement a regular answer skips (submit timing stays blind)."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project = make_project(regular=2, gold=2, gold_ratio=1.0, pause_fast_share_above=None)
+    rater = make_rater(project)
+    statements = {}
+    while (assignment := assignment_lease_next(project=project, rater=rater)) is not None:
+        with CaptureQueriesContext(connection) as ctx:
+            annotation_submit(assignment_id=assignment.pk, rater=rater, value="positive")
+        normalised = [re.sub(r"\d+", "N", " ".join(q["sql"].split()))[:60] for q in ctx.captured_queries]
+        statements.setdefault(assignment.item.is_gold, normalised)
+    assert set(statements) == {True, False}
+    assert statements[True] == statements[False]
+    assert GoldCheck.objects.filter(rater=rater).count() == 2  # written for the gold answers only

@@ -10,6 +10,7 @@ from django.test import Client
 
 from labeling.models import MembershipStatus, ProjectMembership
 from labeling.services.assignment import assignment_lease_next
+from labeling.services.instructions import instructions_acknowledge, instructions_publish
 from labeling.services.projects import project_update
 from raters.models import ApplicationStatus, RaterApplication
 from raters.services.quality import rater_pause
@@ -17,6 +18,7 @@ from raters.services.quality import rater_pause
 pytestmark = pytest.mark.django_db
 
 INSTRUCTIONS = "# Sentiment\n\nPick the **overall** feeling.\n\n- positive\n- negative\n- neutral"
+TASK_FIELD = r'name="task_id" value="([0-9a-f-]{36})"'
 
 
 def _client(user) -> Client:
@@ -30,6 +32,14 @@ def project(make_project):
     return make_project(regular=10, instructions=INSTRUCTIONS)
 
 
+@pytest.fixture
+def publish_v2():
+    def publish(project):
+        return instructions_publish(project=project, body=INSTRUCTIONS + "\n\nSarcasm counts as negative.")
+
+    return publish
+
+
 @pytest.mark.parametrize("path", ["/", "/me/stats/", "/me/attributes/", "/projects/{p}/label/", "/projects/{p}/exam/"])
 def test_anonymous_visitor_is_sent_to_login(project, path):
     response = Client().get(path.format(p=project.pk))
@@ -41,7 +51,7 @@ def test_anonymous_visitor_is_sent_to_login(project, path):
 
 
 def test_anonymous_post_to_label_is_refused(project):
-    response = Client().post(f"/projects/{project.pk}/label/", {"assignment_id": 1, "value": "0"})
+    response = Client().post(f"/projects/{project.pk}/label/", {"task_id": "x", "value": "0"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
@@ -55,7 +65,7 @@ def test_paused_rater_sees_why_and_gets_no_task(project, make_rater, staff):
     assert response.status_code == 403
     assert response["X-Refusal-Code"] == "paused"
     assert "Your account is paused on this project: gold accuracy 40% is below 70%." in response.content.decode()
-    assert b'name="assignment_id"' not in response.content
+    assert b'name="task_id"' not in response.content
     stats = client.get("/me/stats/").content.decode()
     assert "gold accuracy 40% is below 70%." in stats and "Paused" in stats
 
@@ -80,7 +90,7 @@ def test_rater_of_another_project_gets_404_like_a_missing_project(project, make_
         assert response.status_code == 404, path
         assert response.content == missing.content, path
         assert project.name.encode() not in response.content
-    response = client.post(f"/projects/{project.pk}/label/", {"assignment_id": 1, "value": "0"})
+    response = client.post(f"/projects/{project.pk}/label/", {"task_id": "x", "value": "0"})
     assert response.status_code == 404
 
 
@@ -100,29 +110,58 @@ def test_submitting_through_the_form_stores_the_label_and_moves_on(project, make
     rater = make_rater(project)
     client = _client(rater)
     first = client.get(f"/projects/{project.pk}/label/").content.decode()
-    assignment_id = re.search(r'name="assignment_id" value="(\d+)"', first).group(1)
+    task_id = re.search(TASK_FIELD, first).group(1)
+    assert task_id == str(rater.assignments.get().task_id)
+    assert 'name="instruction_version" value="1"' in first
 
     response = client.post(
-        f"/projects/{project.pk}/label/", {"assignment_id": assignment_id, "value": "1", "time_spent_ms": "4200"}
+        f"/projects/{project.pk}/label/",
+        {"task_id": task_id, "value": "1", "time_spent_ms": "4200", "instruction_version": "1"},
     )
 
     assert response.status_code == 302
     annotation = rater.annotations.get()
-    assert annotation.value == "negative" and annotation.time_spent_ms == 4200 and annotation.source == "ui"
+    assert annotation.value == "negative" and annotation.source == "ui"
+    assert annotation.client_time_spent_ms == 4200 and annotation.time_spent_ms < 4200  # the server's clock
     second = client.get(f"/projects/{project.pk}/label/").content.decode()
-    assert re.search(r'name="assignment_id" value="(\d+)"', second).group(1) != assignment_id
+    assert re.search(TASK_FIELD, second).group(1) != task_id
     assert "1 / 10 labeled" in second
+
+
+def test_label_typed_as_the_instructions_changed_is_not_saved(project, make_rater, publish_v2):
+    rater = make_rater(project)
+    client = _client(rater)
+    page = client.get(f"/projects/{project.pk}/label/").content.decode()
+    form = {"task_id": re.search(TASK_FIELD, page).group(1), "value": "1", "instruction_version": "1"}
+    # Given new instructions published while the rater types
+    publish_v2(project)
+
+    # When the label is sent before the rater acknowledged them, or after acknowledging in another tab
+    for acknowledge_first in (False, True):
+        if acknowledge_first:
+            instructions_acknowledge(project=project, user=rater)
+        response = client.post(f"/projects/{project.pk}/label/", form, follow=True)
+
+        # Then the rater lands on the instructions page, told the label was not saved, and nothing is stored
+        assert response.redirect_chain[-1][0] == f"/projects/{project.pk}/instructions/"
+        assert "your label was not saved" in response.content.decode()
+        assert not rater.annotations.exists()
+    again = client.get(f"/projects/{project.pk}/label/").content.decode()
+    assert re.search(TASK_FIELD, again).group(1) == form["task_id"]  # the same task, now under v2
+    assert 'name="instruction_version" value="2"' in again
+    client.post(f"/projects/{project.pk}/label/", {**form, "instruction_version": "2"})
+    assert rater.annotations.get().instruction_version.version == 2
 
 
 def test_skip_needs_a_reason(project, make_rater):
     rater = make_rater(project)
     client = _client(rater)
     page = client.get(f"/projects/{project.pk}/label/").content.decode()
-    assignment_id = re.search(r'name="assignment_id" value="(\d+)"', page).group(1)
-    client.post(f"/projects/{project.pk}/label/skip/", {"assignment_id": assignment_id, "reason": ""})
-    assert rater.assignments.get(pk=assignment_id).status == "leased"
-    client.post(f"/projects/{project.pk}/label/skip/", {"assignment_id": assignment_id, "reason": "Not English"})
-    skipped = rater.assignments.get(pk=assignment_id)
+    task_id = re.search(TASK_FIELD, page).group(1)
+    client.post(f"/projects/{project.pk}/label/skip/", {"task_id": task_id, "reason": ""})
+    assert rater.assignments.get(task_id=task_id).status == "leased"
+    client.post(f"/projects/{project.pk}/label/skip/", {"task_id": task_id, "reason": "Not English"})
+    skipped = rater.assignments.get(task_id=task_id)
     assert skipped.status == "skipped" and skipped.skip_reason == "Not English"
 
 
@@ -139,7 +178,7 @@ def test_every_form_needs_csrf(project, make_rater, make_campaign):
 
 def _normalise(html: str, assignment, user) -> str:
     html = html.replace(assignment.item.payload["text"], "PAYLOAD").replace(user.username, "USER")
-    html = re.sub(r'name="assignment_id" value="\d+"', 'name="assignment_id" value="ID"', html)
+    html = html.replace(str(assignment.task_id), "TASK")
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value="T"', html)
 
 
@@ -164,15 +203,7 @@ def test_gold_items_look_exactly_like_other_items(make_project, make_rater):
     api = APIClient()
     api.force_authenticate(gold_rater)
     task = api.post(f"/api/projects/{project.pk}/tasks/next/").json()
-    assert set(task) == {
-        "assignment_id",
-        "project_id",
-        "item_id",
-        "payload",
-        "leased_at",
-        "expires_at",
-        "instruction_version",
-    }
+    assert set(task) == {"task_id", "project_id", "payload", "leased_at", "expires_at", "instruction_version"}
     assert "gold" not in str(task).lower()
 
 

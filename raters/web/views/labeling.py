@@ -13,10 +13,12 @@ from labeling.models import Project
 from labeling.selectors.instructions import instructions_current
 from raters.selectors.onboarding import rater_next_step
 from raters.selectors.projects import rater_project_progress
-from raters.web.forms import SkipForm
+from raters.web.forms import LabelMetaForm, SkipForm
 from raters.web.presentation import input_kind, item_display, label_options, value_from_post
 from raters.web.views.common import project_for_page, refusal
 from raters.web.views.projects import step_refusal
+
+_NOT_SAVED = "The instructions changed while you were labeling: your label was not saved. Read them, then label again."
 
 
 def _refused(request: HttpRequest, project: Project) -> HttpResponse | None:
@@ -24,14 +26,17 @@ def _refused(request: HttpRequest, project: Project) -> HttpResponse | None:
     if step in ("not_a_member", "removed", "paused", "exam", "awaiting_approval"):
         return step_refusal(request, project=project, step=step)
     if step == "instructions":
-        messages.info(request, "The instructions changed: please read and acknowledge them first.")
+        if request.method == "POST":
+            messages.error(request, _NOT_SAVED)
+        else:
+            messages.info(request, "The instructions changed: please read and acknowledge them first.")
         return redirect("raters:instructions", project.pk)
     return None
 
 
 @login_required
 def label(request: HttpRequest, project_id: int) -> HttpResponse:
-    from labeling.services.annotations import annotation_submit
+    from labeling.services.annotations import task_submit
     from labeling.services.assignment import assignment_lease_next
 
     project = project_for_page(request, project_id)
@@ -44,19 +49,23 @@ def label(request: HttpRequest, project_id: int) -> HttpResponse:
         if value is None:
             messages.error(request, "Pick a label first (keys 1-9), then press Enter.")
             return redirect("raters:label", project.pk)
+        meta = LabelMetaForm(request.POST)
+        if not meta.is_valid():
+            messages.error(request, "This task is no longer valid; here is your current one.")
+            return redirect("raters:label", project.pk)
         try:
-            time_spent_ms = max(0, int(request.POST.get("time_spent_ms") or 0)) or None
-        except ValueError:
-            time_spent_ms = None
-        try:
-            annotation_submit(
-                assignment_id=int(request.POST.get("assignment_id") or 0),
+            task_submit(
+                task_id=meta.cleaned_data["task_id"],
                 rater=request.user,
                 value=value,
-                time_spent_ms=time_spent_ms,
+                time_spent_ms=meta.cleaned_data["time_spent_ms"],
+                instruction_version=meta.cleaned_data["instruction_version"],
                 source="ui",
             )
         except ApplicationError as exc:
+            if exc.extra.get("code") in ("instructions_changed", "instructions_not_acknowledged"):
+                messages.error(request, _NOT_SAVED)
+                return redirect("raters:instructions", project.pk)
             messages.error(request, exc.message)
         else:
             messages.success(request, "Saved.")
@@ -84,7 +93,7 @@ def label(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def skip(request: HttpRequest, project_id: int) -> HttpResponse:
-    from labeling.services.annotations import assignment_skip
+    from labeling.services.annotations import task_skip
 
     project = project_for_page(request, project_id)
     refused = _refused(request, project)
@@ -95,9 +104,7 @@ def skip(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, "Say briefly why you skip this item.")
         return redirect("raters:label", project.pk)
     try:
-        assignment_skip(
-            assignment_id=form.cleaned_data["assignment_id"], rater=request.user, reason=form.cleaned_data["reason"]
-        )
+        task_skip(task_id=form.cleaned_data["task_id"], rater=request.user, reason=form.cleaned_data["reason"])
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

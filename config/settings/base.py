@@ -120,7 +120,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "ENUM_NAME_OVERRIDES": {"LabelTypeEnum": "labeling.models.project.LabelType"},
+    "ENUM_NAME_OVERRIDES": {
+        "LabelTypeEnum": "labeling.models.project.LabelType",
+        "AnnotationSourceEnum": "labeling.models.assignments.AnnotationSource",
+        "DatasetRowSourceEnum": "datasets.models.RowSource",
+        "DirectLabelSourceEnum": "feedback.models.labels.LabelSource",
+    },
 }
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -20,12 +20,12 @@ from config.exceptions import ApplicationError
 from labeling.models import Annotation, Item, Resolution, ResolutionKind
 from labeling.selectors.agreement import agreement_report, confusion_matrix, project_report
 from labeling.services.adjudication import resolution_adjudicate
-from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from labeling.services.items import items_import
 from labeling.services.projects import membership_add
 from labeling.services.resolution import item_resolve, project_resolve
 from labeling.tasks import resolve_project
+from tests.clock import submit_after
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +73,7 @@ def mixed_project(make_project, make_rater, eager_celery, django_capture_on_comm
     for index, rater in enumerate(raters):
         while (lease := assignment_lease_next(project=project, rater=rater)) is not None:
             with django_capture_on_commit_callbacks(execute=True):
-                annotation_submit(
-                    assignment_id=lease.pk, rater=rater, value=_answer(index, lease.item), time_spent_ms=8000
-                )
+                submit_after(lease, rater=rater, value=_answer(index, lease.item), ms=8000)
     return project
 
 

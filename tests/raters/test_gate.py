@@ -196,10 +196,11 @@ def test_gold_bonus_is_inside_the_budget_and_leasing_stops_when_the_next_task_ma
 def test_a_rater_who_stops_mid_block_keeps_the_bonus_reserved_until_the_block_closes(
     make_project, make_rater, settings
 ):
-    # Given blocks of 3 tasks, every task gold, pay 10 and bonus 50, a budget of 110
+    # Given blocks of 3 tasks, every task gold (gold is served only while regular work remains),
+    # pay 10 and bonus 50, a budget of 110
     settings.LABELING = {**settings.LABELING, "RATER_FEEDBACK_BLOCK": 3}
     project = make_project(
-        regular=0, gold=10, gold_ratio=1.0, pay_per_annotation_cents=10, gold_bonus_cents=50, budget_cents=110
+        regular=5, gold=10, gold_ratio=1.0, pay_per_annotation_cents=10, gold_bonus_cents=50, budget_cents=110
     )
     a, b = make_rater(project), make_rater(project)
 

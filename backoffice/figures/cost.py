@@ -10,7 +10,8 @@ from dataclasses import asdict
 
 from django.db import connection
 
-from labeling.models import Annotation, Project, Resolution
+from labeling.models import Annotation, Item, Project, Resolution
+from labeling.selectors.crowd_items import NON_CROWD_SQL
 from raters.selectors.budget import project_budget_report
 from raters.selectors.spend import project_spend_per_day
 
@@ -46,8 +47,10 @@ def cost_figures(*, project: Project) -> dict:
         f"""SELECT (created_at AT TIME ZONE 'UTC')::date, count(*) FILTER (WHERE NOT needs_adjudication),
                    count(*) FILTER (WHERE needs_adjudication)
             FROM {Resolution._meta.db_table}
-            WHERE project_id = %s AND is_current GROUP BY 1 ORDER BY 1""",
-        [project.pk],
+            WHERE project_id = %s AND is_current
+              AND item_id NOT IN (SELECT id FROM {Item._meta.db_table} WHERE project_id = %s AND {NON_CROWD_SQL})
+            GROUP BY 1 ORDER BY 1""",
+        [project.pk, project.pk],
     )
     spend = project_spend_per_day(project=project)
     days = sorted({row[0] for row in labels} | {row[0] for row in resolutions} | set(spend))

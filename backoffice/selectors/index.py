@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
-
 from backoffice.cache import snapshot_get
 from backoffice.selectors.common import Freshness
-from labeling.models import Project, Resolution
+from labeling.models import Project
+from labeling.selectors.resolution import adjudication_queue_sizes
 
 
 def project_list() -> list[dict]:
     # Item totals come from the precomputed snapshots; the live queue count uses its partial index.
     projects = list(Project.objects.order_by("-is_active", "name"))
-    queues = dict(
-        Resolution.objects.filter(project__in=[p.pk for p in projects], is_current=True, needs_adjudication=True)
-        .values("project_id")
-        .annotate(n=Count("id"))
-        .values_list("project_id", "n")
-    )
+    queues = adjudication_queue_sizes(project_ids=[p.pk for p in projects])
     rows = []
     for project in projects:
         quality = snapshot_get(section="quality", scope=project.pk)

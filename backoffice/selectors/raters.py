@@ -9,7 +9,8 @@ from django.db import connection
 
 from backoffice.charts import Frame, bar_chart, confusion_heatmap, fmt_percent, heatmap, stacked_bar_chart
 from backoffice.selectors.common import section_snapshot
-from labeling.models import Annotation, Project, Resolution
+from labeling.models import Annotation, Project
+from labeling.selectors.rater_agreement import rater_daily_agreement, rater_partners
 from raters.selectors.quality import rater_pause_history
 
 PAGE_SIZE = 100
@@ -86,21 +87,6 @@ def raters_page(*, project: Project, sort: str = "annotations", descending: bool
     }
 
 
-def _rater_daily(project: Project, rater_id: int) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT (a.created_at AT TIME ZONE 'UTC')::date,
-                       count(*) FILTER (WHERE a.value = r.label),
-                       count(*) FILTER (WHERE r.label IS NOT NULL AND a.value <> r.label),
-                       count(*) FILTER (WHERE r.label IS NULL)
-                FROM {Annotation._meta.db_table} a
-                LEFT JOIN {Resolution._meta.db_table} r ON r.item_id = a.item_id AND r.is_current
-                WHERE a.project_id = %s AND a.rater_id = %s GROUP BY 1 ORDER BY 1""",
-            [project.pk, rater_id],
-        )
-        return cursor.fetchall()
-
-
 def _rater_times(project: Project, rater_id: int) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -112,38 +98,20 @@ def _rater_times(project: Project, rater_id: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _partners(project: Project, rater_id: int, limit: int = 15) -> list[dict]:
-    table = Annotation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT b.rater_id, u.username, count(*), count(*) FILTER (WHERE a.value = b.value)
-                FROM {table} a
-                JOIN {table} b ON b.item_id = a.item_id AND b.rater_id <> a.rater_id
-                JOIN {get_user_model()._meta.db_table} u ON u.id = b.rater_id
-                WHERE a.project_id = %s AND a.rater_id = %s
-                GROUP BY 1, 2 ORDER BY count(*) DESC, b.rater_id LIMIT %s""",
-            [project.pk, rater_id, limit],
-        )
-        return [
-            {"rater_id": r, "username": name, "shared": n, "agreement": agree / n if n else None}
-            for r, name, n, agree in cursor.fetchall()
-        ]
-
-
 def rater_detail_page(*, project: Project, rater_id: int) -> dict | None:
     """One rater's figures from the snapshot plus live, index-backed queries on their own labels."""
     data, freshness = section_snapshot(section="raters", project=project)
     row = next((r for r in data["raters"] if r["rater_id"] == rater_id), None)
     if row is None:
         return None
-    daily = _rater_daily(project, rater_id)
+    daily = rater_daily_agreement(project=project, rater_id=rater_id)
     confusion = data["confusion"]
     matrix = confusion["per_rater"].get(rater_id, [])
     labels = confusion["labels"]
     labels = labels if matrix else []
     times = dict(_rater_times(project, rater_id))
     time_labels = [f"{(b - 1) * 10}–{b * 10}s" for b in range(1, 13)]
-    partners = _partners(project, rater_id)
+    partners = rater_partners(project=project, rater_id=rater_id)
     charts = {
         "daily": stacked_bar_chart(
             title="Labels per day against consensus",

@@ -6,7 +6,7 @@ have from before the crowd rule is never shown, queued or exported.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from labeling.models import Item, Project, Resolution
 from labeling.selectors.crowd_items import crowd_item_q
@@ -21,6 +21,17 @@ def adjudication_queue(*, project: Project) -> QuerySet[Resolution]:
         .select_related("item")
         .order_by("created_at", "id")
     )
+
+
+def adjudication_queue_sizes(*, project_ids: list[int]) -> dict[int, int]:
+    """How many items wait for a human, per project (the same rows as `adjudication_queue`)."""
+    rows = (
+        Resolution.objects.filter(_CROWD, project__in=project_ids, is_current=True, needs_adjudication=True)
+        .values("project_id")
+        .annotate(n=Count("id"))
+        .values_list("project_id", "n")
+    )
+    return dict(rows)
 
 
 def resolution_history(*, item: Item) -> QuerySet[Resolution]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from labeling.models import AnnotationSource, AssignmentStatus, Project, Resolution
+from labeling.selectors.crowd_items import crowd_item_q
 from raters.models import EarningsKind
 from raters.selectors.quality import feedback_block
 
@@ -203,7 +204,9 @@ class BudgetReport:
 def project_budget_report(*, project: Project) -> BudgetReport:
     snapshot = project_budget_snapshot(project=project)
     spent = snapshot.spent_cents
-    resolved = Resolution.objects.filter(project=project, is_current=True, label__isnull=False).count()
+    resolved = Resolution.objects.filter(
+        crowd_item_q("item__"), project=project, is_current=True, label__isnull=False
+    ).count()
     return BudgetReport(
         budget_cents=snapshot.budget_cents,
         spent_cents=spent,

@@ -19,6 +19,7 @@ from config.celery import app as celery_app
 from config.exceptions import ApplicationError
 from labeling.models import Annotation, Item, Resolution, ResolutionKind
 from labeling.selectors.agreement import agreement_report, confusion_matrix, project_report
+from labeling.selectors.rater_agreement import rater_daily_agreement, rater_partners
 from labeling.services.adjudication import resolution_adjudicate
 from labeling.services.assignment import assignment_lease_next
 from labeling.services.items import items_import
@@ -216,3 +217,22 @@ def test_agreement_is_computed_on_regular_items_only(mixed_project):
     out = io.StringIO()
     call_command("project_report", "mixed", bootstrap=0, stdout=out)
     assert "gold items: 4 (not in the figures above), 12 answers, rater accuracy 0.0833" in out.getvalue()
+
+
+def test_a_raters_agreement_with_the_crowd_leaves_gold_out(mixed_project):
+    # Given the crowd answered gold wrongly on purpose (two say "cat" where the known answer is "bird")
+    project = mixed_project
+    rater = project.memberships.order_by("user_id").first().user
+    gold_ids = set(project.items.filter(is_gold=True).values_list("id", flat=True))
+    crowd = Annotation.objects.filter(project=project, rater=rater).exclude(item_id__in=gold_ids)
+    assert Annotation.objects.filter(project=project, rater=rater, item_id__in=gold_ids).exists()
+
+    # When staff open the rater's drill-down figures
+    daily = rater_daily_agreement(project=project, rater_id=rater.pk)
+    partners = rater_partners(project=project, rater_id=rater.pk)
+
+    # Then they count the rater's answers on regular items only, per day and per fellow rater
+    assert sum(agree + disagree + open_ for _, agree, disagree, open_ in daily) == crowd.count()
+    for partner in partners:
+        shared = Annotation.objects.filter(project=project, rater_id=partner["rater_id"], item__in=crowd.values("item"))
+        assert partner["shared"] == shared.count()

@@ -26,8 +26,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
+from labeling.aggregation.frame import normalize_value
 from labeling.models import AggregationMethod, Item, LabelType, Project, ProjectMembership, Role
-from labeling.selectors.annotation_frame import NUMERIC_TYPES, normalize_value
+from labeling.selectors.annotation_frame import NUMERIC_TYPES
 
 REQUIRED_COLUMNS = ("item", "rater", "value")
 DUPLICATE_POLICIES = ("error", "first", "skip")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from labeling.aggregation import alpha as kalpha
 from labeling.models import Project
 from labeling.selectors.agreement import agreement_report, confusion_matrix, project_report, rater_reliability
-from labeling.services import alpha as kalpha
 from labeling.services.resolution import project_resolve
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers x 12 units.

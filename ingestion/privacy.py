@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
+from feedback import conf as feedback_conf
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,11 @@ class PrivacyPolicy:
 
 @lru_cache(maxsize=1)
 def privacy_policy() -> PrivacyPolicy:
-    conf = settings.FEEDBACK
     return PrivacyPolicy(
-        drop_paths=tuple(tuple(p.split(".")) for p in conf.get("FEATURE_PATHS_DROP", [])),
-        hash_paths=tuple(tuple(p.split(".")) for p in conf.get("FEATURE_PATHS_HASH", [])),
-        salt=str(conf.get("HASH_SALT", "")).encode(),
-        opt_out_user_ids=frozenset(conf.get("OPT_OUT_USER_IDS", [])),
+        drop_paths=tuple(tuple(p.split(".")) for p in feedback_conf.feature_paths_drop()),
+        hash_paths=tuple(tuple(p.split(".")) for p in feedback_conf.feature_paths_hash()),
+        salt=feedback_conf.hash_salt().encode(),
+        opt_out_user_ids=frozenset(feedback_conf.opt_out_user_ids()),
     )
 
 

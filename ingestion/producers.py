@@ -5,19 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from django.conf import settings
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
+
+from feedback import conf as feedback_conf
+from ingestion import conf as kafka_conf
 
 logger = logging.getLogger(__name__)
 
 
 def topics_ensure(*, bootstrap_servers: list[str] | str | None = None, partitions: int = 4) -> list[str]:
     """Create the requests, feedback and dead-letter topics if missing; returns the names."""
-    conf = settings.FEEDBACK
-    names = [conf["REQUESTS_TOPIC"], conf["FEEDBACK_TOPIC"], conf["DEAD_LETTER_TOPIC"]]
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers or settings.KAFKA["BOOTSTRAP_SERVERS"])
+    names = [feedback_conf.requests_topic(), feedback_conf.feedback_topic(), feedback_conf.dead_letter_topic()]
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers or kafka_conf.bootstrap_servers())
     try:
         existing = set(admin.list_topics())
         missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
@@ -33,7 +34,7 @@ def topics_ensure(*, bootstrap_servers: list[str] | str | None = None, partition
 
 def producer_make(*, bootstrap_servers: list[str] | str | None = None) -> KafkaProducer:
     return KafkaProducer(
-        bootstrap_servers=bootstrap_servers or settings.KAFKA["BOOTSTRAP_SERVERS"],
+        bootstrap_servers=bootstrap_servers or kafka_conf.bootstrap_servers(),
         linger_ms=20,
         batch_size=256 * 1024,
         acks=1,

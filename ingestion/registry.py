@@ -1,25 +1,15 @@
-"""The consumer registry: each consumer is declared once in settings.KAFKA_CONSUMERS and started by
-`python manage.py run_consumer NAME`."""
+"""The consumer registry: each consumer is declared once (`ingestion.conf.declared_consumers`, tuned by
+settings.KAFKA_CONSUMERS) and started by `python manage.py run_consumer NAME`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-DEFAULTS: dict[str, Any] = {
-    "max_batch": 5000,
-    "session_timeout_ms": 10000,
-    "heartbeat_interval_ms": 1000,
-    "fetch_max_wait_ms": 100,
-    "max_poll_interval_ms": 300000,
-    "dead_letter_topic": None,
-    "prepare": None,
-}
+from ingestion.conf import consumer_settings
 
 
 @dataclass(frozen=True)
@@ -47,14 +37,14 @@ class ConsumerSpec:
 
 
 def consumer_names() -> list[str]:
-    return sorted(getattr(settings, "KAFKA_CONSUMERS", {}))
+    return sorted(consumer_settings())
 
 
 def consumer_get(name: str) -> ConsumerSpec:
-    consumers = getattr(settings, "KAFKA_CONSUMERS", {})
+    consumers = consumer_settings()
     if name not in consumers:
-        raise ImproperlyConfigured(f"No consumer {name!r} in KAFKA_CONSUMERS; known: {', '.join(consumer_names())}")
-    conf = {**DEFAULTS, **consumers[name]}
+        raise ImproperlyConfigured(f"No consumer {name!r}; known: {', '.join(consumer_names())}")
+    conf = consumers[name]
     for key in ("topics", "group", "handler"):
         if not conf.get(key):
             raise ImproperlyConfigured(f"KAFKA_CONSUMERS[{name!r}] needs {key!r}")

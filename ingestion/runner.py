@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from django.conf import settings
 from django.db import (
     DatabaseError,
     DataError,
@@ -25,6 +24,7 @@ from django.utils import timezone
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 
+from ingestion import conf as kafka_conf
 from ingestion.dead_letters import dead_letter_headers, dead_letters_record
 from ingestion.offsets import consumer_offsets_record
 from ingestion.records import BatchResult, DeadLetterRecord, Record
@@ -42,7 +42,7 @@ class ConsumerRunner:
         on_batch: Callable[[BatchResult, int], None] | None = None,
     ) -> None:
         self.spec = spec
-        self.bootstrap_servers = bootstrap_servers or settings.KAFKA["BOOTSTRAP_SERVERS"]
+        self.bootstrap_servers = bootstrap_servers or kafka_conf.bootstrap_servers()
         self.stopping = False
         self.on_batch = on_batch
         self.handler = spec.handler
@@ -61,7 +61,7 @@ class ConsumerRunner:
         signal.signal(signal.SIGINT, self.stop)
 
     def _make_consumer(self) -> KafkaConsumer:
-        client_id = f"{settings.KAFKA.get('CLIENT_ID', 'labeling')}-{self.spec.name}"
+        client_id = f"{kafka_conf.client_id()}-{self.spec.name}"
         return KafkaConsumer(
             *self.spec.topics,
             bootstrap_servers=self.bootstrap_servers,

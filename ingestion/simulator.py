@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
+from feedback import conf as feedback_conf
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,7 @@ def _iso(moment: datetime) -> str:
 def traffic_generate(config: TrafficConfig) -> tuple[list[tuple[str, bytes | None, bytes]], TrafficSummary]:
     """Return the messages (topic, key, value) in produce order and what they contain."""
     rng = random.Random(config.seed)
-    conf = settings.FEEDBACK
-    req_topic, fb_topic = conf["REQUESTS_TOPIC"], conf["FEEDBACK_TOPIC"]
+    req_topic, fb_topic = feedback_conf.requests_topic(), feedback_conf.feedback_topic()
     start = config.start or datetime.now(UTC)
     summary = TrafficSummary()
     slots: list[tuple[float, int, tuple[str, bytes | None, bytes]]] = []

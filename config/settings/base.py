@@ -27,6 +27,21 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in (os.environ.get(name) or default).split(",") if part.strip()]
 
 
+def env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    return None if value is None else int(value)
+
+
+def env_list_set(name: str) -> list[str] | None:
+    """The list when the variable is set (an empty value: an empty list), None when it is not."""
+    return None if name not in os.environ else env_list(name)
+
+
+def only_set(**values: object) -> dict:
+    """The namespaced settings the environment provides; each app's conf.py holds the defaults of the rest."""
+    return {key: value for key, value in values.items() if value is not None and value != {}}
+
+
 SECRET_KEY = env("DJANGO_SECRET_KEY", "")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
@@ -149,57 +164,49 @@ CACHES = {
     }
 }
 
-# Namespaced product settings; each key's default sits beside the one function that reads it:
-# RATER_FEEDBACK_BLOCK (raters.selectors.quality.feedback_block), ITEM_UPLOAD_MAX_BYTES
-# (labeling.services.item_formats).
-LABELING: dict = {}
+# Namespaced product settings: only what the environment sets. The defaults, and typed accessors that
+# read them lazily, are in labeling/conf.py, raters/conf.py, feedback/conf.py and ingestion/conf.py.
+LABELING = only_set(ITEM_UPLOAD_MAX_BYTES=env_int("LABELING_ITEM_UPLOAD_MAX_BYTES"))
 
-# Rater lifecycle (raters/conf.py holds the defaults): privacy floor of attribute reports, request rates.
-RATERS = {
-    "DIVERSITY_MIN_K": int(env("RATERS_DIVERSITY_MIN_K", "5")),
-    "RATE_LIMITS": {
-        "signup_address": env("RATERS_RATE_SIGNUP_ADDRESS", "10/hour"),
-        "signup_campaign": env("RATERS_RATE_SIGNUP_CAMPAIGN", "300/hour"),
-        "applications_address": env("RATERS_RATE_APPLICATIONS_ADDRESS", "120/minute"),
-    },
-}
+# Rater lifecycle: privacy floor of attribute reports, request rates, gold feedback block.
+RATERS = only_set(
+    DIVERSITY_MIN_K=env_int("RATERS_DIVERSITY_MIN_K"),
+    RATE_LIMITS=only_set(
+        signup_address=env("RATERS_RATE_SIGNUP_ADDRESS"),
+        signup_campaign=env("RATERS_RATE_SIGNUP_CAMPAIGN"),
+        applications_address=env("RATERS_RATE_APPLICATIONS_ADDRESS"),
+    ),
+    FEEDBACK_BLOCK=env_int("RATERS_FEEDBACK_BLOCK"),
+)
 # Close recruitment campaigns whose project has no open work left (raters/services/recruitment.py).
 CELERY_BEAT_SCHEDULE["close-finished-campaigns"] = {
     "task": "raters.tasks.close_finished_campaigns",
     "schedule": timedelta(seconds=int(env("RATERS_CLOSE_CAMPAIGNS_EVERY_SECONDS", "300"))),
 }
 
-KAFKA = {
-    "BOOTSTRAP_SERVERS": env_list("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-    "CLIENT_ID": env("KAFKA_CLIENT_ID", "labeling"),
-}
+KAFKA = only_set(BOOTSTRAP_SERVERS=env_list_set("KAFKA_BOOTSTRAP_SERVERS"), CLIENT_ID=env("KAFKA_CLIENT_ID"))
 
-# Direct labeling (feedback/, ingestion/): topics, consumer registry, privacy. See docs/feedback-messages.md.
-FEEDBACK = {
-    "REQUESTS_TOPIC": env("FEEDBACK_REQUESTS_TOPIC", "inference-requests"),
-    "FEEDBACK_TOPIC": env("FEEDBACK_EVENTS_TOPIC", "feedback-events"),
-    "DEAD_LETTER_TOPIC": env("FEEDBACK_DEAD_LETTER_TOPIC", "feedback-dead-letter"),
-    "MAX_MESSAGE_BYTES": int(env("FEEDBACK_MAX_MESSAGE_BYTES", str(256 * 1024))),
-    # Privacy: dotted paths into `features`, applied before anything is stored.
-    "FEATURE_PATHS_DROP": env_list("FEEDBACK_FEATURE_PATHS_DROP", "email,user.email,user.phone"),
-    "FEATURE_PATHS_HASH": env_list("FEEDBACK_FEATURE_PATHS_HASH", "ip,user.ip"),
-    "HASH_SALT": env("FEEDBACK_HASH_SALT", ""),
-    "OPT_OUT_USER_IDS": env_list("FEEDBACK_OPT_OUT_USER_IDS", ""),
-}
+# Direct labeling (feedback/, ingestion/): topics, privacy. See docs/feedback-messages.md.
+FEEDBACK = only_set(
+    REQUESTS_TOPIC=env("FEEDBACK_REQUESTS_TOPIC"),
+    FEEDBACK_TOPIC=env("FEEDBACK_EVENTS_TOPIC"),
+    DEAD_LETTER_TOPIC=env("FEEDBACK_DEAD_LETTER_TOPIC"),
+    MAX_MESSAGE_BYTES=env_int("FEEDBACK_MAX_MESSAGE_BYTES"),
+    FEATURE_PATHS_DROP=env_list_set("FEEDBACK_FEATURE_PATHS_DROP"),
+    FEATURE_PATHS_HASH=env_list_set("FEEDBACK_FEATURE_PATHS_HASH"),
+    HASH_SALT=env("FEEDBACK_HASH_SALT"),
+    OPT_OUT_USER_IDS=env_list_set("FEEDBACK_OPT_OUT_USER_IDS"),
+)
 
-# One entry per consumer; `python manage.py run_consumer NAME` starts it (ingestion/registry.py).
+# Consumers are declared in ingestion/conf.py; these entries tune them (`python manage.py run_consumer NAME`).
 KAFKA_CONSUMERS = {
-    "feedback-join": {
-        "topics": [FEEDBACK["REQUESTS_TOPIC"], FEEDBACK["FEEDBACK_TOPIC"]],
-        "group": env("FEEDBACK_CONSUMER_GROUP", "feedback-join"),
-        "handler": "ingestion.handlers.feedback_join.handle_batch",
-        "prepare": "ingestion.handlers.feedback_join.prepare_batch",
-        "dead_letter_topic": FEEDBACK["DEAD_LETTER_TOPIC"],
-        "max_batch": int(env("FEEDBACK_CONSUMER_MAX_BATCH", "5000")),
-        "session_timeout_ms": int(env("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS", "10000")),
-        "heartbeat_interval_ms": int(env("FEEDBACK_CONSUMER_HEARTBEAT_MS", "1000")),
-        "fetch_max_wait_ms": int(env("FEEDBACK_CONSUMER_FETCH_MAX_WAIT_MS", "100")),
-    },
+    "feedback-join": only_set(
+        group=env("FEEDBACK_CONSUMER_GROUP"),
+        max_batch=env_int("FEEDBACK_CONSUMER_MAX_BATCH"),
+        session_timeout_ms=env_int("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS"),
+        heartbeat_interval_ms=env_int("FEEDBACK_CONSUMER_HEARTBEAT_MS"),
+        fetch_max_wait_ms=env_int("FEEDBACK_CONSUMER_FETCH_MAX_WAIT_MS"),
+    ),
 }
 CELERY_BEAT_SCHEDULE["feedback-close-windows"] = {
     "task": "feedback.tasks.close_due_windows",

@@ -38,7 +38,7 @@ if len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH or len(set(SECRET_KEY)) < MIN_SECRET_
     )
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
-if not FEEDBACK["HASH_SALT"]:
+if not FEEDBACK.get("HASH_SALT"):
     raise ImproperlyConfigured("FEEDBACK_HASH_SALT must be set in production (it keys the hashed feature paths).")
 if _is_placeholder(FEEDBACK["HASH_SALT"]):
     raise ImproperlyConfigured("FEEDBACK_HASH_SALT is a placeholder from .env.example; set a random value.")

@@ -9,10 +9,10 @@ import hashlib
 from dataclasses import dataclass
 
 import orjson
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from feedback import conf as feedback_conf
 from feedback.services.counters import counters_add
 from feedback.services.join import EventRow, RequestRow, feedback_batch_join
 from ingestion.dead_letters import dead_letters_record
@@ -34,9 +34,8 @@ def _dumps(value: object) -> str:
 
 
 def records_decode(records: list[Record]) -> tuple[list[RequestRow], list[EventRow], list[DeadLetterRecord]]:
-    conf = settings.FEEDBACK
-    requests_topic, feedback_topic = conf["REQUESTS_TOPIC"], conf["FEEDBACK_TOPIC"]
-    max_bytes = conf["MAX_MESSAGE_BYTES"]
+    requests_topic, feedback_topic = feedback_conf.requests_topic(), feedback_conf.feedback_topic()
+    max_bytes = feedback_conf.max_message_bytes()
     policy = privacy_policy()
     requests: list[RequestRow] = []
     events: list[EventRow] = []

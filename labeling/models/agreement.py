@@ -1,7 +1,8 @@
 """Fitted aggregation state: per-rater reliability and the project-level model behind it.
 
-`project_resolve` refits these on the whole project; `item_resolve` reads them, so a single item
-resolved between two refits uses reliabilities learned from every item, not from its own few votes.
+`project_resolve` refits these on the whole project (its `_store_fit` is their only writer);
+`item_resolve` reads them, so a single item resolved between two refits uses reliabilities learned
+from every item, not from its own few votes.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ class ResolutionKind(models.TextChoices):
 
 
 class Resolution(models.Model):
-    """One decision on an item.
+    """One decision on an item. Written only by `labeling.services.resolution_rows` (tests/test_write_paths.py).
 
     `project_resolve` writes a third of a million rows at a time at a million annotations, so every
     index and per-row check counts (docs/adr/0002-aggregation-methods.md, "Writing resolutions"):

@@ -17,72 +17,37 @@ Which items each figure covers (the crowd rule is `labeling.selectors.crowd_item
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from labeling.aggregation import aggregators
+from labeling.aggregation import alpha as kalpha
+from labeling.aggregation.alpha import alpha_summary, rounded
+from labeling.aggregation.frame import AnnotationFrame, value_key
 from labeling.models import AggregationMethod, InstructionVersion, LabelType, Project, RaterReliability
-from labeling.selectors.annotation_frame import NUMERIC_TYPES, AnnotationFrame, annotation_frame, value_key
+from labeling.selectors.annotation_frame import NUMERIC_TYPES, annotation_frame
+from labeling.selectors.consensus import aggregate, effective_method
 from labeling.selectors.crowd_items import crowd_item_q
 from labeling.selectors.resolution import adjudication_queue, resolutions_current
-from labeling.services import aggregators
-from labeling.services import alpha as kalpha
-
-LEVEL_ORDER = list(kalpha.LEVELS)
-logger = logging.getLogger(__name__)
 
 
-def applicable_levels(*, project: Project, frame: AnnotationFrame) -> list[str]:
+def project_levels(*, project: Project, frame: AnnotationFrame) -> list[str]:
     """Levels at or below the project's measurement level that its values support."""
-    top = LEVEL_ORDER.index(project.measurement_level)
-    if project.label_type == LabelType.MULTI:
-        return ["nominal"]
-    levels = []
-    for level in LEVEL_ORDER[: top + 1]:
-        if level in ("interval", "ratio") and frame.numeric is None:
-            continue
-        if level == "ratio" and frame.numeric is not None and len(frame.numeric) and frame.numeric.min() < 0:
-            continue
-        levels.append(level)
-    return levels
+    return kalpha.applicable_levels(
+        label_type=project.label_type, measurement_level=project.measurement_level, numeric=frame.numeric
+    )
 
 
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), digits)
-
-
-def alpha_summary(*, frame: AnnotationFrame, levels: list[str], bootstrap: int, seed: int = 0) -> dict[str, dict]:
-    profiles = kalpha.profiles_from(frame.item, frame.code, frame.n_values)
-    out: dict[str, dict] = {}
-    for level in levels:
-        value = kalpha.alpha_point(profiles, frame.numeric, level)
-        low, high, draws = kalpha.alpha_bootstrap(profiles, frame.numeric, level, bootstrap, seed=seed)
-        out[level] = {"alpha": _round(value), "ci_low": _round(low), "ci_high": _round(high), "bootstrap": draws}
-    return out
-
-
-def _alpha_cache_key(project_id: int) -> str:
+def alpha_cache_key(project_id: int) -> str:
     return f"labeling:alpha:{project_id}"
 
 
-def alpha_cache_refresh(*, project: Project, frame: AnnotationFrame, bootstrap: int = 1000) -> dict[str, Any]:
-    """Alpha at the project's level from an already loaded frame; cached for dashboards until the next refit."""
-    levels = applicable_levels(project=project, frame=frame)
-    level = project.measurement_level if project.measurement_level in levels else levels[-1]
-    figures = {"level": level, **alpha_summary(frame=frame, levels=[level], bootstrap=bootstrap)[level]}
-    try:
-        cache.set(_alpha_cache_key(project.pk), figures, timeout=None)
-    except Exception:  # noqa: BLE001 - a cache outage must not fail a resolve
-        logger.warning("could not cache alpha for project %s", project.pk, exc_info=True)
-    return figures
-
-
 def alpha_cached(*, project: Project) -> dict[str, Any] | None:
-    """The alpha figures of the project's last resolve, or None."""
-    return cache.get(_alpha_cache_key(project.pk))
+    """The alpha figures of the project's last resolve (`labeling.services.agreement_cache`), or None."""
+    return cache.get(alpha_cache_key(project.pk))
 
 
 def _consensus(*, project: Project, frame: AnnotationFrame) -> tuple[np.ndarray, np.ndarray, str]:
@@ -104,8 +69,6 @@ def _consensus(*, project: Project, frame: AnnotationFrame) -> tuple[np.ndarray,
                 numbers[pos] = float(label)
         methods = sorted({r[2] for r in rows})
         return codes, numbers, ",".join(methods)
-    from labeling.services.resolution import aggregate, effective_method
-
     method = effective_method(project=project)
     agg = aggregate(project=project, frame=frame, method=method)
     if agg.label_number is not None:
@@ -144,11 +107,11 @@ def _per_rater(project: Project, frame: AnnotationFrame, level: str) -> tuple[li
             "rater_id": rater,
             "username": names.get(rater),
             "annotations": int(r_counts[i]),
-            "agreement_with_consensus": _round(agree[i] / judged[i]) if judged[i] else None,
-            "alpha_without_rater": _round(loo_by.get(rater)),
+            "agreement_with_consensus": rounded(agree[i] / judged[i]) if judged[i] else None,
+            "alpha_without_rater": rounded(loo_by.get(rater)),
         }
         if mad is not None:
-            row["mean_abs_deviation"] = _round(mad[i] / judged[i]) if judged[i] else None
+            row["mean_abs_deviation"] = rounded(mad[i] / judged[i]) if judged[i] else None
         out.append(row)
     return out, method
 
@@ -166,8 +129,8 @@ def _per_version(frame: AnnotationFrame, level: str) -> list[dict]:
                 "version": numbers.get(version),
                 "annotations": int(mask.sum()),
                 "pairable_units": profiles.units,
-                "alpha": _round(kalpha.alpha_point(profiles, frame.numeric, level)),
-                "percent_agreement": _round(kalpha.percent_agreement(o)),
+                "alpha": rounded(kalpha.alpha_point(profiles, frame.numeric, level)),
+                "percent_agreement": rounded(kalpha.percent_agreement(o)),
             }
         )
     return out
@@ -176,7 +139,7 @@ def _per_version(frame: AnnotationFrame, level: str) -> list[dict]:
 def agreement_report(*, project: Project, bootstrap: int = 1000, max_pairs: int = 500) -> dict[str, Any]:
     """Alpha at every applicable level with a 95% bootstrap interval, and its breakdowns."""
     frame = annotation_frame(project=project)
-    levels = applicable_levels(project=project, frame=frame)
+    levels = project_levels(project=project, frame=frame)
     level = project.measurement_level if project.measurement_level in levels else levels[-1]
     report: dict[str, Any] = {
         "project_id": project.pk,
@@ -191,9 +154,9 @@ def agreement_report(*, project: Project, bootstrap: int = 1000, max_pairs: int 
         return {**report, "alpha": {}, "per_rater": [], "per_rater_pair": [], "per_instruction_version": []}
     profiles = kalpha.profiles_from(frame.item, frame.code, frame.n_values)
     report["pairable_units"] = profiles.units
-    report["alpha"] = alpha_summary(frame=frame, levels=levels, bootstrap=bootstrap)
+    report["alpha"] = alpha_summary(frame, levels, bootstrap)
     report["alpha_at_level"] = report["alpha"][level]["alpha"]
-    report["percent_agreement"] = _round(kalpha.percent_agreement(kalpha.coincidences(profiles)))
+    report["percent_agreement"] = rounded(kalpha.percent_agreement(kalpha.coincidences(profiles)))
     report["per_rater"], report["consensus_method"] = _per_rater(project, frame, level)
     pairs, total = kalpha.pairwise(
         frame.item, frame.code, frame.rater, frame.n_values, frame.numeric, level, max_pairs=max_pairs
@@ -276,14 +239,14 @@ def gold_accuracy(*, project: Project) -> dict[str, Any]:
         "items": int(len(items)),
         "answers": len(frame),
         "raters": int(len(np.unique(frame.rater))),
-        "answer_accuracy": _round(float(hit.mean())) if len(frame) else None,
+        "answer_accuracy": rounded(float(hit.mean())) if len(frame) else None,
     }
 
 
 def project_report(*, project: Project, bootstrap: int = 1000) -> dict[str, Any]:
     """Alpha at each applicable level, the consensus method, consensus accuracy, and raters' gold accuracy."""
     frame = annotation_frame(project=project)
-    levels = applicable_levels(project=project, frame=frame)
+    levels = project_levels(project=project, frame=frame)
     report: dict[str, Any] = {
         "project": project.name,
         "project_id": project.pk,
@@ -297,8 +260,8 @@ def project_report(*, project: Project, bootstrap: int = 1000) -> dict[str, Any]
     report["gold"] = gold_accuracy(project=project)
     if len(frame) == 0:
         return {**report, "alpha": {}, "accuracy": {}}
-    report["alpha"] = alpha_summary(frame=frame, levels=levels, bootstrap=bootstrap)
-    report["percent_agreement"] = _round(
+    report["alpha"] = alpha_summary(frame, levels, bootstrap)
+    report["percent_agreement"] = rounded(
         kalpha.percent_agreement(kalpha.coincidences(kalpha.profiles_from(frame.item, frame.code, frame.n_values)))
     )
     current = resolutions_current(project=project)
@@ -309,8 +272,6 @@ def project_report(*, project: Project, bootstrap: int = 1000) -> dict[str, Any]
     if not gold:
         report["accuracy"] = {}
         return report
-    from labeling.services.resolution import aggregate, effective_method
-
     accuracy: dict[str, Any] = {}
     stored = dict(current.filter(item_id__in=gold.keys()).values_list("item_id", "label"))
     if stored:
@@ -338,7 +299,7 @@ def project_report(*, project: Project, bootstrap: int = 1000) -> dict[str, Any]
         if agg.label_number is not None:
             numbers = np.array([float(t) for t in truth])
             entry["mean_abs_error"] = (
-                _round(float(np.mean(np.abs(np.array(predicted) - numbers)))) if len(idx) else None
+                rounded(float(np.mean(np.abs(np.array(predicted) - numbers)))) if len(idx) else None
             )
         else:
             entry["accuracy_ties_random"] = _tie_expected_accuracy(frame, agg, idx, truth)

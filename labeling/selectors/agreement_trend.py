@@ -1,7 +1,7 @@
 """Agreement over time and per value: the same alpha as `agreement_report`, cut by date and by label.
 
 Staff watch whether agreement improves as raters learn and instructions change. The figures come from
-the same annotation rows, value coding and estimator (labeling.services.alpha) as the agreement report,
+the same annotation rows, value coding and estimator (labeling.aggregation.alpha) as the agreement report,
 so the last cumulative point of the series is the report's alpha, to the digit.
 """
 
@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from labeling.aggregation import alpha as kalpha
+from labeling.aggregation.alpha import rounded
 from labeling.models import Annotation, Item, Project
-from labeling.selectors.agreement import applicable_levels
+from labeling.selectors.agreement import project_levels
 from labeling.selectors.annotation_frame import NUMERIC_TYPES, frame_from_codes, read_rows
 from labeling.selectors.crowd_items import NON_CROWD_SQL
-from labeling.services import alpha as kalpha
 
 MAX_BUCKETS = 40
 
@@ -31,10 +32,6 @@ def granularity_for(span: timedelta) -> str:
     if span <= timedelta(weeks=MAX_BUCKETS):
         return "week"
     return "month"
-
-
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
 
 def _where(project: Project) -> str:
@@ -99,7 +96,7 @@ def agreement_trend(*, project: Project, bootstrap: int = 1000) -> dict[str, Any
         text_index=np.asarray(text_index, dtype=np.int64),
         texts=list(texts),
     )
-    levels = applicable_levels(project=project, frame=frame)
+    levels = project_levels(project=project, frame=frame)
     level = project.measurement_level if project.measurement_level in levels else levels[-1]
     buckets = df["bucket"].to_numpy(np.int64)
     over_time = []
@@ -112,9 +109,9 @@ def agreement_trend(*, project: Project, bootstrap: int = 1000) -> dict[str, Any
                 "bucket": datetime.fromtimestamp(int(bucket), tz=UTC).date().isoformat(),
                 "labels": int((buckets == bucket).sum()),
                 "items": profiles.units,
-                "alpha": _round(kalpha.alpha_point(profiles, frame.numeric, level)),
-                "low": _round(low),
-                "high": _round(high),
+                "alpha": rounded(kalpha.alpha_point(profiles, frame.numeric, level)),
+                "low": rounded(low),
+                "high": rounded(high),
             }
         )
     # The report's alpha per instructions version has no interval; "did the new version help?" needs one.
@@ -123,7 +120,7 @@ def agreement_trend(*, project: Project, bootstrap: int = 1000) -> dict[str, Any
         mask = frame.version == version
         profiles = kalpha.profiles_from(frame.item[mask], frame.code[mask], frame.n_values)
         low, high, _ = kalpha.alpha_bootstrap(profiles, frame.numeric, level, bootstrap, seed=0)
-        version_ci[None if version < 0 else int(version)] = {"low": _round(low), "high": _round(high)}
+        version_ci[None if version < 0 else int(version)] = {"low": rounded(low), "high": rounded(high)}
     per_value = []
     if project.label_type not in NUMERIC_TYPES:
         o = kalpha.coincidences(kalpha.profiles_from(frame.item, frame.code, frame.n_values))
@@ -133,7 +130,7 @@ def agreement_trend(*, project: Project, bootstrap: int = 1000) -> dict[str, Any
             {
                 "value": value,
                 "label": value_label(value),
-                "pair_agreement": _round(o[c, c] / n_c[c]) if n_c[c] > 0 else None,
+                "pair_agreement": rounded(o[c, c] / n_c[c]) if n_c[c] > 0 else None,
                 "annotations": int(counts[c]),
             }
             for c, value in enumerate(frame.domain)

@@ -17,6 +17,7 @@ from labeling.selectors.crowd_items import crowd_item_require
 from labeling.selectors.projects import project_list_for_user, user_can_review
 from labeling.services.label_schema import label_value_validate
 from labeling.services.resolution import project_lock
+from labeling.services.resolution_rows import resolution_append
 
 MIN_RATIONALE = 10
 
@@ -67,11 +68,10 @@ def resolution_adjudicate(
             "This resolution is no longer current; reload the item's history.",
             {"current_resolution_id": current.pk if current else None},
         )
-    if current is not None:
-        Resolution.objects.filter(pk=current.pk).update(is_current=False)
-    return Resolution.objects.create(
+    return resolution_append(
         project=project,
         item=item,
+        current=current,
         kind=ResolutionKind.ADJUDICATION,
         method="adjudication",
         label=label,
@@ -81,6 +81,4 @@ def resolution_adjudicate(
         needs_adjudication=False,
         decided_by=reviewer,
         rationale=rationale,
-        supersedes=current,
-        is_current=True,
     )

@@ -1,6 +1,9 @@
 """Bring-your-own crowd data: import (item, rater, value) rows collected elsewhere.
 
-Everything is written in bulk (COPY for items and annotations), so a million rows take seconds.
+Everything is written in bulk (COPY for items and annotations), so a million rows take seconds, and
+through each table's one write path: the project by `project_create`, items by
+`items.items_create_labeled`, memberships by `projects.memberships_add_imported`, annotations by
+`annotation_rows.annotations_copy`.
 Duplicate (item, rater) rows are never merged silently: by default the import is refused with the
 list; `duplicates="first"` keeps the first row of each pair and `"skip"` drops every row of such a
 pair, and either way the summary counts and lists them. Gold values are stored in `Item.gold_value`
@@ -11,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable
@@ -26,16 +28,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
-from labeling.models import AggregationMethod, Item, LabelType, Project, ProjectMembership, Role
-from labeling.selectors.annotation_frame import NUMERIC_TYPES, normalize_value
+from labeling.aggregation.frame import normalize_value
+from labeling.models import AggregationMethod, LabelType, Project
+from labeling.selectors.annotation_frame import NUMERIC_TYPES
+from labeling.services.annotation_rows import IMPORT_COLUMNS, annotation_pairs_present, annotations_copy
+from labeling.services.bulk_copy import Progress, copy_csv
+from labeling.services.items import items_create_labeled
+from labeling.services.projects import memberships_add_imported, project_create, project_update
 
 REQUIRED_COLUMNS = ("item", "rater", "value")
 DUPLICATE_POLICIES = ("error", "first", "skip")
 LIST_LIMIT = 50
-COPY_CHUNK = 100_000
 MULTI_SEPARATOR = "|"
-
-Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -198,7 +202,7 @@ def _resolve_project(
         raise ApplicationError("A label type is required to create a project.", {"allowed": LabelType.values})
     if method is None:
         method = AggregationMethod.MEDIAN if label_type in NUMERIC_TYPES else AggregationMethod.MAJORITY
-    project = Project.objects.create(
+    project = project_create(
         name=name,
         label_type=label_type,
         categories=categories if categories is not None else infer_categories(label_type=label_type, values=values),
@@ -236,27 +240,6 @@ def _handle_duplicates(df: pd.DataFrame, policy: str, summary: ImportSummary) ->
     return df[~mask]
 
 
-def _copy_in(
-    table: str,
-    columns: list[str],
-    frame: pd.DataFrame,
-    progress: Progress | None,
-    stage: str,
-    not_null: tuple[str, ...] = (),
-) -> None:
-    """COPY a frame in CSV; `not_null` columns read an empty field as '' rather than NULL."""
-    force = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{force})"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for start in range(0, len(frame), COPY_CHUNK):
-            part = frame.iloc[start : start + COPY_CHUNK]
-            buffer = io.StringIO()
-            part[columns].to_csv(buffer, index=False, header=False)
-            copy.write(buffer.getvalue())
-            if progress is not None:
-                progress(stage, len(part))
-
-
 def _ensure_raters(project: Project, rater_ids: np.ndarray, prefix: str, summary: ImportSummary) -> dict[str, int]:
     user_model = get_user_model()
     names = {rater: rater_username(rater, prefix) for rater in rater_ids.tolist()}
@@ -274,45 +257,9 @@ def _ensure_raters(project: Project, rater_ids: np.ndarray, prefix: str, summary
         for start in range(0, len(missing), 5000):
             chunk = missing[start : start + 5000]
             existing.update(user_model.objects.filter(username__in=chunk).values_list("username", "id"))
-    ProjectMembership.objects.bulk_create(
-        [ProjectMembership(project=project, user_id=existing[n], role=Role.RATER) for n in wanted],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
+    memberships_add_imported(project=project, user_ids=[existing[n] for n in wanted])
     summary.raters_total = len(wanted)
     return {rater: existing[name] for rater, name in names.items()}
-
-
-def _ensure_items(
-    project: Project, counts: pd.Series, progress: Progress | None, summary: ImportSummary
-) -> tuple[dict, set]:
-    """Item id per external id, creating the missing ones (already labeled: no open slots) with their counts."""
-    existing = dict(Item.objects.filter(project=project, external_id__isnull=False).values_list("external_id", "id"))
-    missing = [e for e in counts.index.tolist() if e not in existing]
-    if missing:
-        now = timezone.now().isoformat()
-        frame = pd.DataFrame(
-            {
-                "project_id": project.pk,
-                "external_id": missing,
-                "content_hash": [hashlib.sha256(f"import:{e}".encode()).hexdigest() for e in missing],
-                "payload": [json.dumps({"external_id": e, "source": "import"}, ensure_ascii=False) for e in missing],
-                "priority": 0,
-                "is_gold": "f",
-                "gold_explanation": "",
-                "is_exam": "f",
-                "is_practice": "f",
-                "slots_open": 0,
-                "annotation_count": counts.loc[missing].to_numpy(),
-                "created_at": now,
-            }
-        )
-        _copy_in("labeling_item", list(frame.columns), frame, progress, "items", not_null=("gold_explanation",))
-        existing = dict(
-            Item.objects.filter(project=project, external_id__isnull=False).values_list("external_id", "id")
-        )
-    summary.items_created = len(missing)
-    return existing, set(missing)
 
 
 def _apply_gold(project: Project, gold: pd.DataFrame, item_ids: dict, gold_is_qc: bool, summary: ImportSummary) -> None:
@@ -329,7 +276,7 @@ def _apply_gold(project: Project, gold: pd.DataFrame, item_ids: dict, gold_is_qc
     ids = gold["item"].map(item_ids).astype(np.int64)
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE import_gold (item_id bigint, value jsonb) ON COMMIT DROP")
-    _copy_in(
+    copy_csv(
         "import_gold",
         ["item_id", "value"],
         pd.DataFrame({"item_id": ids.to_numpy(), "value": values.to_numpy()}),
@@ -396,7 +343,9 @@ def annotations_import(
         progress("parsed", 0)
 
     rater_ids = _ensure_raters(project, df["rater"].unique(), rater_prefix, summary)
-    item_ids, created_items = _ensure_items(project, df["item"].value_counts(), progress, summary)
+    items_before = project.items.filter(external_id__isnull=False).count()
+    item_ids = items_create_labeled(project=project, external_ids=df["item"].unique().tolist(), progress=progress)
+    summary.items_created = len(item_ids) - items_before
     summary.items_total = len(item_ids)
     frame = pd.DataFrame(
         {
@@ -407,36 +356,16 @@ def annotations_import(
             "source": "import",
             "created_at": timezone.now().isoformat(),
         }
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT item_id, rater_id FROM labeling_annotation WHERE project_id = %s", [project.pk])
-        present = cursor.fetchall()
+    )[IMPORT_COLUMNS]
+    present = annotation_pairs_present(project=project)
     if present:
         keys = pd.MultiIndex.from_frame(frame[["item_id", "rater_id"]])
         taken = keys.isin(pd.MultiIndex.from_tuples(present))
         summary.already_present = int(taken.sum())
         frame = frame[~taken]
-    _copy_in("labeling_annotation", list(frame.columns), frame, progress, "annotations")
-    summary.imported = len(frame)
-
-    # New items were written with their counts; only items that existed before need an update.
-    old_items = ~df["item"].isin(created_items).to_numpy()
-    if present:
-        old_items = old_items[~taken]
-    if old_items.any():
-        delta = frame.loc[old_items, "item_id"].value_counts()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE labeling_item i SET annotation_count = i.annotation_count + d.n "
-                "FROM unnest(%s::bigint[], %s::int[]) AS d(id, n) WHERE i.id = d.id",
-                [delta.index.tolist(), delta.to_numpy().tolist()],
-            )
+    summary.imported = annotations_copy(project=project, rows=frame, progress=progress)
     if created:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE labeling_project SET overlap = %s WHERE id = %s",
-                [int(min(32767, max(1, df["item"].value_counts().max()))), project.pk],
-            )
+        project_update(project=project, overlap=int(min(32767, max(1, df["item"].value_counts().max()))))
     if gold is not None and not gold.empty:
         _apply_gold(project, gold, item_ids, gold_is_qc, summary)
     return summary

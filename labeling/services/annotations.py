@@ -1,4 +1,4 @@
-"""Submitting and skipping leased items. The only write path for Annotation rows.
+"""Submitting and skipping leased items: a rater's label is stored through `annotation_rows.annotation_insert`.
 
 Every refusal is raised before the first write, so a refused request stores nothing. Raters address their
 tasks by the opaque task id (`task_submit`, `task_skip`); internal callers may use the assignment id.
@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
-from labeling.models import Annotation, AnnotationSource, Assignment, AssignmentStatus, InstructionVersion, Item
+from labeling.models import Annotation, AnnotationSource, Assignment, AssignmentStatus, InstructionVersion
 from labeling.selectors.assignments import assignment_for_task
 from labeling.selectors.instructions import instructions_current_for_user
+from labeling.services.annotation_rows import annotation_insert
+from labeling.services.assignment import slots_release
 from labeling.services.label_schema import label_value_validate
 from labeling.tasks import resolve_item
 from raters.services.quality import quality_after_annotation
@@ -118,31 +119,20 @@ def annotation_submit(
         raise ApplicationError("Unknown annotation source.", extra={"code": "invalid_source"})
     server_ms = max(0, int((now - assignment.leased_at).total_seconds() * 1000))
 
-    try:
-        with transaction.atomic():
-            annotation = Annotation.objects.create(
-                project=project,
-                item=assignment.item,
-                rater=rater,
-                assignment=assignment,
-                value=value,
-                instruction_version=version,
-                time_spent_ms=min(server_ms, MAX_TIME_SPENT_MS),
-                client_time_spent_ms=min(time_spent_ms, MAX_TIME_SPENT_MS) if time_spent_ms is not None else None,
-                source=source,
-            )
-    except IntegrityError:
-        raise ConflictError("You already labeled this item.", extra={"code": "already_submitted"})
-
+    annotation = annotation_insert(
+        project=project,
+        item=assignment.item,
+        rater=rater,
+        assignment=assignment,
+        value=value,
+        instruction_version_id=version.pk if version is not None else None,
+        time_spent_ms=min(server_ms, MAX_TIME_SPENT_MS),
+        client_time_spent_ms=min(time_spent_ms, MAX_TIME_SPENT_MS) if time_spent_ms is not None else None,
+        source=source,
+    )
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.closed_at = now
     assignment.save(update_fields=["status", "closed_at"])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE labeling_item SET annotation_count = annotation_count + 1 WHERE id = %s RETURNING annotation_count",
-            [assignment.item_id],
-        )
-        assignment.item.annotation_count = cursor.fetchone()[0]
 
     quality_after_annotation(annotation=annotation)
 
@@ -172,7 +162,7 @@ def assignment_skip(*, assignment_id: int, rater, reason: str) -> Assignment:
     assignment.closed_at = now
     assignment.save(update_fields=["status", "skip_reason", "closed_at"])
     if was_leased:  # an expired lease already gave its slot back
-        Item.objects.filter(pk=assignment.item_id, is_gold=False).update(slots_open=F("slots_open") + 1)
+        slots_release([assignment.item_id])
     return assignment
 
 

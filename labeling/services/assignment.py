@@ -136,7 +136,7 @@ RETURNING a.item_id
 """
 
 
-def _release_slots(item_ids: list[int]) -> None:
+def slots_release(item_ids: list[int]) -> None:
     """Give back one slot per released lease. Gold items never lose slots, so they get none back."""
     counts: dict[int, int] = {}
     for item_id in item_ids:
@@ -164,7 +164,7 @@ def _expire(
     with connection.cursor() as cursor:
         cursor.execute(_RECLAIM_SQL.format(scope=scope), params)
         item_ids = [row[0] for row in cursor.fetchall()]
-    _release_slots(item_ids)
+    slots_release(item_ids)
     return len(item_ids)
 
 

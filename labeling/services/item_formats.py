@@ -13,12 +13,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from django.conf import settings
-
 from config.exceptions import ApplicationError
+from labeling.conf import item_upload_max_bytes
 
 FORMATS = ("csv", "jsonl", "labelstudio")
-DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # CSV columns that describe the item rather than being part of its payload.
 CSV_META_COLUMNS = {"external_id", "priority", "is_gold", "gold_value", "gold_explanation", "is_exam", "is_practice"}
 
@@ -31,12 +29,8 @@ class _Malformed(dict):
     """A record that failed to parse; `items_import` reports it with its reason."""
 
 
-def max_upload_bytes() -> int:
-    return int(getattr(settings, "LABELING", {}).get("ITEM_UPLOAD_MAX_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
-
-
 def upload_size_check(size: int | None) -> None:
-    limit = max_upload_bytes()
+    limit = item_upload_max_bytes()
     if size is not None and size > limit:
         raise UploadTooLargeError(
             f"The upload is {size} bytes; the limit is {limit} bytes. Split the file or use `manage.py import_items`.",

@@ -1,7 +1,9 @@
 """Bulk item import: validate, hash, and insert in batches with ON CONFLICT DO NOTHING.
 
-Duplicates are decided by the database (the partial unique keys on external id and on content hash),
-so two imports running at once cannot create the same item twice.
+The only write path for new Item rows, and so for the initial `slots_open` (the project's overlap for
+items to label, 0 for items imported with their labels); after that only `labeling.services.assignment`
+changes it. Duplicates are decided by the database (the partial unique keys on external id and on
+content hash), so two imports running at once cannot create the same item twice.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+import pandas as pd
 from django.db import connection, transaction
+from django.utils import timezone
 
 from config.exceptions import ApplicationError
-from labeling.models import Project
+from labeling.models import Item, Project
+from labeling.services.bulk_copy import Progress, copy_csv
 from labeling.services.label_schema import label_value_validate
 
 BATCH_SIZE = 5000
@@ -200,3 +205,33 @@ def _external_id_of(record: Any) -> str | None:
     if isinstance(record, dict) and isinstance(record.get("external_id"), str | int):
         return str(record["external_id"])
     return None
+
+
+def items_create_labeled(*, project: Project, external_ids: list[str], progress: Progress | None = None) -> dict:
+    """Create the items of an annotation import that the project lacks (by COPY); external id -> item id.
+
+    They come already labeled, so they open no slot: raters are never offered them. The caller holds the
+    import's transaction; `labeling.services.annotation_rows` then counts their annotations.
+    """
+    existing = dict(Item.objects.filter(project=project, external_id__isnull=False).values_list("external_id", "id"))
+    missing = [e for e in external_ids if e not in existing]
+    if not missing:
+        return existing
+    frame = pd.DataFrame(
+        {
+            "project_id": project.pk,
+            "external_id": missing,
+            "content_hash": [hashlib.sha256(f"import:{e}".encode()).hexdigest() for e in missing],
+            "payload": [json.dumps({"external_id": e, "source": "import"}, ensure_ascii=False) for e in missing],
+            "priority": 0,
+            "is_gold": "f",
+            "gold_explanation": "",
+            "is_exam": "f",
+            "is_practice": "f",
+            "slots_open": 0,
+            "annotation_count": 0,
+            "created_at": timezone.now().isoformat(),
+        }
+    )
+    copy_csv("labeling_item", list(frame.columns), frame, progress, "items", not_null=("gold_explanation",))
+    return dict(Item.objects.filter(project=project, external_id__isnull=False).values_list("external_id", "id"))

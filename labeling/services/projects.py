@@ -1,4 +1,10 @@
-"""Projects, their label schema, and membership. The only write path for Project and ProjectMembership."""
+"""Projects, their label schema, and membership.
+
+The only write path for Project rows, and for creating, re-activating, re-roling and removing a
+ProjectMembership (where bans and role rules are checked). Three columns of a membership have their own
+owners: pause and reinstatement (`raters.services.quality`), qualification (`raters.services.qualification`,
+and the join in `raters.services.recruitment`) and the rater's queue position (`labeling.services.assignment`).
+"""
 
 from __future__ import annotations
 
@@ -215,6 +221,27 @@ def membership_add(*, project: Project, user, role: str = Role.RATER, actor=None
         if changed:
             membership.save(update_fields=changed)
     return membership
+
+
+@transaction.atomic
+def memberships_add_imported(*, project: Project, user_ids: list[int]) -> None:
+    """Make the raters of an annotation import members (role rater) in one statement; members stay as they are.
+
+    The bulk form of `membership_add` for thousands of accounts at once, with its ban rule: a banned
+    account refuses the whole import (403 `banned`).
+    """
+    from raters.selectors.bans import banned_user_ids
+
+    banned = banned_user_ids(project=project, user_ids=user_ids)
+    if banned:
+        raise ForbiddenError(
+            "Some raters are banned from the project.", extra={"code": "banned", "user_ids": banned[:50]}
+        )
+    ProjectMembership.objects.bulk_create(
+        [ProjectMembership(project=project, user_id=user_id, role=Role.RATER) for user_id in user_ids],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
 
 
 @transaction.atomic

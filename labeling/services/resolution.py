@@ -3,7 +3,8 @@
 `project_resolve` is set-based: one bulk read of the annotations, one vectorized aggregation (which
 also refits the per-rater reliabilities on the whole project), one UPDATE that retires superseded
 rows and one COPY in of the new ones (`resolution_rows`). `item_resolve` resolves a single item with the stored fit.
-Both take the project's advisory lock, so they never race on the one-current-row constraint.
+Both take the project's advisory lock, so they never race on the one-current-row constraint; the
+project's alpha and its bootstrap are computed after the commit, so nothing waits on them.
 
 Only crowd work is resolved: the annotation frame holds regular items only, so gold, exam and
 practice items never get a row whichever path asks (the per-item task, a project refit from the API,
@@ -27,24 +28,26 @@ import numpy as np
 from django.db import connection, transaction
 
 from config.exceptions import ApplicationError
+from labeling.aggregation import aggregators
+from labeling.aggregation.frame import AnnotationFrame
 from labeling.models import (
     AggregationFit,
     AggregationMethod,
     Item,
-    LabelType,
     Project,
     RaterReliability,
     Resolution,
     ResolutionKind,
 )
-from labeling.selectors.agreement import alpha_cache_refresh
-from labeling.selectors.annotation_frame import NUMERIC_TYPES, AnnotationFrame, annotation_frame
+from labeling.selectors.annotation_frame import annotation_frame
+from labeling.selectors.consensus import aggregate, effective_method
 from labeling.selectors.crowd_items import crowd_item_require
-from labeling.services import aggregators
+from labeling.services.agreement_cache import alpha_cache_refresh
 from labeling.services.resolution_rows import (
     STRING,
     current_resolutions,
     distribution_key,
+    resolution_append,
     result_rows,
     retire,
     retire_non_crowd,
@@ -52,7 +55,6 @@ from labeling.services.resolution_rows import (
 )
 
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, project_id)
-CATEGORICAL_METHODS = {AggregationMethod.MAJORITY, AggregationMethod.WEIGHTED, AggregationMethod.DAWID_SKENE}
 
 
 @dataclass
@@ -78,38 +80,6 @@ def project_lock(project_id: int) -> None:
     """Serialize resolution writes per project (callers must be inside a transaction)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, int(project_id)])
-
-
-def effective_method(*, project: Project, method: str | None = None) -> str:
-    """The method actually applicable to the project's label type.
-
-    Numbers have no confusion matrix: reliability methods fall back to the median for interval and
-    ratio projects; multi-label sets are resolved by majority over identical sets.
-    """
-    method = method or project.aggregation_method
-    if method not in AggregationMethod.values:
-        raise ApplicationError("Unknown aggregation method.", {"method": method, "allowed": AggregationMethod.values})
-    if project.label_type in NUMERIC_TYPES and method in (AggregationMethod.WEIGHTED, AggregationMethod.DAWID_SKENE):
-        return AggregationMethod.MEDIAN
-    if project.label_type == LabelType.MULTI:
-        return AggregationMethod.MAJORITY
-    if project.label_type == LabelType.SINGLE and method in (AggregationMethod.MEDIAN, AggregationMethod.MEAN):
-        return AggregationMethod.MAJORITY
-    return method
-
-
-def aggregate(*, project: Project, frame: AnnotationFrame, method: str) -> aggregators.Aggregate:
-    if project.min_value is not None and project.max_value is not None:
-        frame.extra["scale"] = float(project.max_value - project.min_value)
-    if method == AggregationMethod.DAWID_SKENE:
-        return aggregators.dawid_skene(frame)
-    if method == AggregationMethod.WEIGHTED:
-        return aggregators.wawa(frame)
-    if method == AggregationMethod.MEDIAN:
-        return aggregators.median(frame)
-    if method == AggregationMethod.MEAN:
-        return aggregators.mean(frame)
-    return aggregators.majority_vote(frame)
 
 
 def _not_ready_items(project: Project) -> np.ndarray:
@@ -163,7 +133,6 @@ def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggreg
     )
 
 
-@transaction.atomic
 def project_resolve(
     *,
     project: Project,
@@ -175,8 +144,9 @@ def project_resolve(
 
     Items whose current resolution is a human adjudication keep it. A new row is written only where
     the result changed (label, confidence, count, method or flag), so a nightly refit does not
-    duplicate history. Alpha at the project's level (with a bootstrap interval) is computed from the
-    same frame and cached for dashboards. Takes the project's advisory lock.
+    duplicate history. The writes take the project's advisory lock; alpha at the project's level
+    (with a bootstrap interval) is computed from the same frame once they have committed, outside
+    the lock, and cached for dashboards (`summary.alpha` is filled then).
     """
     timings: dict[str, float] = {}
     step = time.perf_counter()
@@ -191,6 +161,23 @@ def project_resolve(
 
     method = effective_method(project=project, method=method)
     summary = ResolutionSummary(project_id=project.pk, method=method, seconds=timings)
+    frame = _resolve_locked(project=project, method=method, summary=summary, mark=mark)
+    if len(frame):
+
+        def alpha_after_commit() -> None:
+            mark("commit")
+            summary.alpha = alpha_cache_refresh(project=project, frame=frame, bootstrap=bootstrap)
+            mark("alpha")
+
+        transaction.on_commit(alpha_after_commit)
+    return summary
+
+
+@transaction.atomic
+def _resolve_locked(
+    *, project: Project, method: str, summary: ResolutionSummary, mark: Callable[[str], None]
+) -> AnnotationFrame:
+    """The writes of `project_resolve`, under the project's advisory lock; returns the frame they used."""
     project_lock(project.pk)
     with connection.cursor() as cursor:
         # Resolutions are derived data (a rerun recomputes them): don't wait for the WAL flush at commit.
@@ -200,11 +187,9 @@ def project_resolve(
     summary.annotations = len(frame)
     mark("load")
     if len(frame) == 0:
-        return summary
+        return frame
     agg = aggregate(project=project, frame=frame, method=method)
     mark("aggregate")
-    summary.alpha = alpha_cache_refresh(project=project, frame=frame, bootstrap=bootstrap)
-    mark("alpha")
     _store_fit(project, frame, agg)
     rows = result_rows(project=project, frame=frame, agg=agg)
     summary.items_seen = len(rows)
@@ -241,7 +226,7 @@ def project_resolve(
     summary.written = int(write.sum())
     summary.needs_adjudication = int(rows.needs[write].sum())
     mark("write")
-    return summary
+    return frame
 
 
 def _single_item_aggregate(project: Project, frame: AnnotationFrame, method: str) -> aggregators.Aggregate:
@@ -299,8 +284,4 @@ def item_resolve(*, item: Item) -> Resolution:
     values = {"method": agg.method, **result_rows(project=project, frame=frame, agg=agg).row(0)}
     if current is not None and _same_result(current, values):
         return current
-    if current is not None:
-        Resolution.objects.filter(pk=current.pk).update(is_current=False)
-    return Resolution.objects.create(
-        project=project, item=item, kind=ResolutionKind.AUTOMATIC, supersedes=current, is_current=True, **values
-    )
+    return resolution_append(project=project, item=item, current=current, kind=ResolutionKind.AUTOMATIC, **values)

@@ -1,4 +1,9 @@
-"""The rows of a resolve: per-item results as JSON texts built in numpy, and their bulk read and write.
+"""Resolution rows: the only write path for the Resolution table, and a resolve's rows built in numpy.
+
+Every writer appends here: `project_resolve` by COPY (`write_resolutions`, `retire`, `retire_non_crowd`),
+`item_resolve` and `resolution_adjudicate` one row at a time (`resolution_append`). Each caller holds
+the project's advisory lock (`labeling.services.resolution.project_lock`), so two writers never race on
+the one-current-row constraint. `tests/test_write_paths.py` fails if another module writes the table.
 
 At a million annotations a resolve writes a third of a million rows, so nothing here loops in
 Python per item: labels are gathered from the domain's texts, soft labels from a table of every
@@ -17,10 +22,11 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
-from labeling.models import Project, ResolutionKind
-from labeling.selectors.annotation_frame import AnnotationFrame, normalize_value, read_rows
+from labeling.aggregation import aggregators
+from labeling.aggregation.frame import AnnotationFrame, normalize_value
+from labeling.models import Item, Project, Resolution, ResolutionKind
+from labeling.selectors.annotation_frame import read_rows
 from labeling.selectors.crowd_items import NON_CROWD_SQL
-from labeling.services import aggregators
 
 STRING = np.dtypes.StringDType()
 _NULL = "\\N"  # NULL in COPY's text format
@@ -214,3 +220,17 @@ def retire(ids: np.ndarray) -> None:
     if len(ids):
         with connection.cursor() as cursor:
             cursor.execute("UPDATE labeling_resolution SET is_current = false WHERE id = ANY(%s)", [ids.tolist()])
+
+
+def resolution_append(
+    *, project: Project, item: Item, current: Resolution | None, kind: str, **values: Any
+) -> Resolution:
+    """Add one decision on an item and retire `current`, the row it supersedes (None if the item had none).
+
+    The caller holds the project's advisory lock, so `current` is still the item's current row.
+    """
+    if current is not None:
+        Resolution.objects.filter(pk=current.pk).update(is_current=False)
+    return Resolution.objects.create(
+        project=project, item=item, kind=kind, supersedes=current, is_current=True, **values
+    )

@@ -10,14 +10,14 @@ from types import SimpleNamespace
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from raters.conf import raters_setting
+from raters.conf import rate_limit
 
 
 class _RatersThrottle(SimpleRateThrottle):
     methods: tuple[str, ...] | None = None  # None: every method
 
     def get_rate(self) -> str | None:
-        return raters_setting("RATE_LIMITS").get(self.scope)
+        return rate_limit(self.scope)
 
     def allow_request(self, request, view) -> bool:
         if self.methods is not None and request.method not in self.methods:

@@ -38,6 +38,12 @@ def ban_in_force(*, project: Project, user=None, email: str = "") -> ProjectBan 
     return ProjectBan.objects.filter(match, project=project, lifted_at__isnull=True).order_by("-created_at").first()
 
 
+def banned_user_ids(*, project: Project, user_ids: list[int]) -> list[int]:
+    """Which of these accounts a ban in force keeps out of the project (by account; for bulk joins)."""
+    bans = ProjectBan.objects.filter(project=project, user_id__in=user_ids, lifted_at__isnull=True)
+    return sorted(set(bans.values_list("user_id", flat=True)))
+
+
 def project_bans(*, project: Project, include_lifted: bool = True) -> QuerySet[ProjectBan]:
     bans = ProjectBan.objects.filter(project=project).select_related("user", "banned_by", "lifted_by")
     if not include_lifted:

@@ -17,8 +17,8 @@ from django.db import connection
 
 from labeling.models import AnnotationSource, AssignmentStatus, Project, Resolution
 from labeling.selectors.crowd_items import crowd_item_q
+from raters.conf import feedback_block
 from raters.models import EarningsKind
-from raters.selectors.quality import feedback_block
 
 # Correct gold answers inside each rater's open feedback block (the answers after their last whole
 # block), i.e. bonuses earned but not yet settled. "Answers" are counted exactly as the settlement in

@@ -13,15 +13,10 @@ from dataclasses import dataclass, field
 
 from config.exceptions import ApplicationError
 from labeling.models import MembershipStatus, Project, ProjectMembership, Role
-from raters.conf import raters_setting
+from raters.conf import diversity_min_k
 from raters.models import RaterAttributes
 from raters.models.attributes import ATTRIBUTE_FIELDS
 from raters.selectors.quality import _consensus_agreement
-
-
-def diversity_min_k() -> int:
-    """The privacy floor (`RATERS["DIVERSITY_MIN_K"]`, never below 2): the smallest group any report may show."""
-    return max(2, int(raters_setting("DIVERSITY_MIN_K")))
 
 
 def diversity_k(raw: object = None) -> int:

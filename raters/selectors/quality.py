@@ -5,25 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 
-from django.conf import settings
 from django.db.models import Aggregate, Count, Exists, FloatField, OuterRef, Q, Sum
 
 from labeling.models import Annotation, AnnotationSource, Project, ProjectMembership, Resolution, Role
 from labeling.selectors.agreement import rater_reliability
+from raters.conf import feedback_block
 from raters.models import EarningsEntry, GoldCheck, RaterStatusEvent, StatusAction
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_FEEDBACK_BLOCK = 10
-
-
-def feedback_block() -> int:
-    """Gold figures reach the rater (stats, bonus) only per completed block of this many tasks.
-
-    Showing them after every answer would tell the rater which item was gold; per block it only says how
-    many of the last N were, never which ones. Setting: LABELING["RATER_FEEDBACK_BLOCK"].
-    """
-    return max(1, int(getattr(settings, "LABELING", {}).get("RATER_FEEDBACK_BLOCK", DEFAULT_FEEDBACK_BLOCK)))
 
 
 class Median(Aggregate):

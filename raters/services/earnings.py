@@ -47,8 +47,8 @@ def earnings_record_gold_bonus(*, annotation: Annotation) -> None:
     or above the project threshold. Settled per block, never per item, so the ledger cannot reveal which
     item was gold. Idempotent (one bonus entry per closing annotation).
     """
+    from raters.conf import feedback_block
     from raters.models import GoldCheck
-    from raters.selectors.quality import feedback_block
 
     project = annotation.project
     if project.gold_bonus_cents <= 0 or annotation.source == AnnotationSource.IMPORT:

@@ -6,8 +6,7 @@ import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-
+from feedback import conf as feedback_conf
 from feedback.services.rules import label_rule_create
 from ingestion.handlers.feedback_join import handle_batch
 from ingestion.records import BatchResult, Record
@@ -59,11 +58,11 @@ def event_bytes(event_id: str, request_id: str, event_type: str = "click", *, at
 
 
 def req(payload: bytes) -> Record:
-    return Record(settings.FEEDBACK["REQUESTS_TOPIC"], 0, next(_offsets), payload)
+    return Record(feedback_conf.requests_topic(), 0, next(_offsets), payload)
 
 
 def fb(payload: bytes) -> Record:
-    return Record(settings.FEEDBACK["FEEDBACK_TOPIC"], 0, next(_offsets), payload)
+    return Record(feedback_conf.feedback_topic(), 0, next(_offsets), payload)
 
 
 def feed(*records: Record) -> BatchResult:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import krippendorff
 import numpy as np
 import pytest
@@ -11,7 +9,6 @@ from django.core.management import call_command
 
 from labeling.models import Project
 from labeling.selectors.agreement import agreement_report, confusion_matrix, project_report, rater_reliability
-from labeling.services import alpha as kalpha
 from labeling.services.resolution import project_resolve
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers x 12 units.
@@ -78,29 +75,6 @@ def test_project_report_command_prints_levels_as_json(tmp_path, capsys):
     assert set(out["alpha"]) == {"nominal", "ordinal"}
     assert round(out["alpha"]["ordinal"]["alpha"], 3) == 0.815
     assert out["accuracy"] == {}
-
-
-@pytest.mark.parametrize("level", kalpha.LEVELS)
-def test_fast_coincidence_path_equals_the_package(level):
-    rng = np.random.default_rng(7)
-    data = rng.integers(1, 6, size=(6, 400)).astype(float)
-    data[rng.random(data.shape) < 0.35] = np.nan
-    raters, units = np.nonzero(~np.isnan(data))
-    values = data[raters, units]
-    domain = np.unique(values)
-    codes = np.searchsorted(domain, values)
-    profiles = kalpha.profiles_from(units, codes, len(domain))
-    fast = float(kalpha.alpha_from_coincidences(kalpha.coincidences(profiles), domain, level))
-    assert fast == pytest.approx(krippendorff.alpha(data, level_of_measurement=level), abs=1e-12)
-    low, high, draws = kalpha.alpha_bootstrap(profiles, domain, level, 300)
-    assert draws == 300 and low < fast < high
-
-
-def test_alpha_undefined_when_every_value_is_the_same():
-    profiles = kalpha.profiles_from(np.array([0, 0, 1, 1]), np.array([0, 0, 0, 0]), 1)
-    assert kalpha.alpha_point(profiles, None, "nominal") is None
-    o = kalpha.coincidences(kalpha.profiles_from(np.array([0, 0, 1, 1]), np.array([0, 0, 0, 1]), 2))
-    assert math.isnan(float(kalpha.alpha_from_coincidences(o, None, "nominal"))) is False
 
 
 @pytest.mark.django_db

@@ -104,6 +104,35 @@ def test_reimport_keeps_existing_annotations_and_rejects_unknown_values(tmp_path
 
 
 @pytest.mark.django_db
+def test_a_created_project_passes_project_creates_checks(tmp_path):
+    # Given labels with a single distinct value: no single-choice schema a rater could answer
+    path = write(tmp_path, "one.csv", "item,rater,value\nq1,w1,cat\nq2,w2,cat\n")
+    # When it is imported into a new project, then project_create refuses the schema and nothing is stored
+    with pytest.raises(CommandError, match="Invalid project settings"):
+        run(path, project="one", create=True, label_type="single")
+    assert not Project.objects.filter(name="one").exists() and not Annotation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_banned_rater_refuses_the_import(tmp_path):
+    from raters.services.bans import project_ban_create
+
+    # Given a project with a rater it banned
+    run(
+        write(tmp_path, "a.csv", "item,rater,value\nq1,w1,cat\nq1,w2,dog\n"),
+        project="b",
+        create=True,
+        label_type="single",
+    )
+    project = Project.objects.get(name="b")
+    project_ban_create(project=project, user=get_user_model().objects.get(username="crowd-w2"), reason="spam")
+    # When more of that rater's labels are imported, then the ban refuses them, as membership_add would
+    with pytest.raises(CommandError, match="banned"):
+        run(write(tmp_path, "b.csv", "item,rater,value\nq2,w2,cat\n"), project="b")
+    assert not Item.objects.filter(project=project, external_id="q2").exists()
+
+
+@pytest.mark.django_db
 def test_gold_is_for_evaluation_unless_asked(tmp_path):
     path = write(tmp_path, "a.csv", "item,rater,value\nq1,w1,1\nq1,w2,3\nq2,w1,2\n")
     gold = write(tmp_path, "g.csv", "item,value\nq1,3\nq2,2.0\nq9,1\n")

@@ -61,12 +61,15 @@ def test_rater_flow_tie_is_resolved_by_the_task_into_the_queue(
     assert queued[0].annotation_count == 2 and queued[0].distribution == {"cat": 0.5, "dog": 0.5}
 
 
-def test_project_resolve_is_append_only_and_skips_unchanged(tmp_path):
+def test_project_resolve_is_append_only_and_skips_unchanged(tmp_path, django_capture_on_commit_callbacks):
     rows = [("a", "w1", "x"), ("a", "w2", "x"), ("a", "w3", "y"), ("b", "w1", "y"), ("b", "w2", "y")]
     project = load(tmp_path, rows, categories="x,y")
-    summary = project_resolve(project=project, method="majority", bootstrap=100)
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        summary = project_resolve(project=project, method="majority", bootstrap=100)
+        assert summary.alpha == {}  # not computed inside the transaction
     assert summary.written == 2 and summary.needs_adjudication == 0
-    # Alpha at the project's level comes with every resolve and is cached for dashboards
+    # Alpha at the project's level comes with every resolve, once it has committed, and is cached for dashboards
+    assert len(after_commit) == 1
     assert summary.alpha["level"] == "nominal" and summary.alpha["bootstrap"] == 100
     assert alpha_cached(project=project) == summary.alpha
     a = current(project, "a")

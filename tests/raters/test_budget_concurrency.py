@@ -51,7 +51,7 @@ def _run(threads: list[threading.Thread]) -> None:
 def test_twenty_raters_and_a_staff_member_race_for_pay_and_gold_bonus(make_project, make_rater, staff, settings):
     # Given a project paying 3 per task and 5 per correct gold answer (settled per block of 4 tasks), gold mixed
     # in at 30 %, and 20 raters of mixed accuracy: many more items than the budget can pay for
-    settings.LABELING = {**settings.LABELING, "RATER_FEEDBACK_BLOCK": BLOCK}
+    settings.RATERS = {**settings.RATERS, "FEEDBACK_BLOCK": BLOCK}
     project = make_project(
         regular=400,
         gold=60,

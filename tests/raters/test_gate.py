@@ -142,7 +142,7 @@ def test_gold_bonus_is_inside_the_budget_and_leasing_stops_when_the_next_task_ma
     make_project, make_rater, rng, settings, block, budget
 ):
     # Given the outside case: pay 10, a gold bonus of 50, half the tasks gold; every third gold answer wrong
-    settings.LABELING = {**settings.LABELING, "RATER_FEEDBACK_BLOCK": block}
+    settings.RATERS = {**settings.RATERS, "FEEDBACK_BLOCK": block}
     project = make_project(
         regular=40,
         gold=40,
@@ -198,7 +198,7 @@ def test_a_rater_who_stops_mid_block_keeps_the_bonus_reserved_until_the_block_cl
 ):
     # Given blocks of 3 tasks, every task gold (gold is served only while regular work remains),
     # pay 10 and bonus 50, a budget of 110
-    settings.LABELING = {**settings.LABELING, "RATER_FEEDBACK_BLOCK": 3}
+    settings.RATERS = {**settings.RATERS, "FEEDBACK_BLOCK": 3}
     project = make_project(
         regular=5, gold=10, gold_ratio=1.0, pay_per_annotation_cents=10, gold_bonus_cents=50, budget_cents=110
     )

@@ -10,7 +10,7 @@ from ingestion.runner import ConsumerRunner
 
 
 class Command(BaseCommand):
-    help = "Run a Kafka consumer from the registry (settings.KAFKA_CONSUMERS). SIGTERM finishes the batch."
+    help = "Run a Kafka consumer from the registry (ingestion/conf.py). SIGTERM finishes the batch."
     # System checks import every URLconf and view (pandas, pyarrow...): ~120 MB a consumer does not need.
     requires_system_checks: list = []
 

@@ -11,7 +11,7 @@ from config.exceptions import ApplicationError
 from labeling.models import AggregationMethod, Project
 from labeling.services.resolution import project_resolve
 
-STAGES = ["load", "aggregate", "alpha", "prepare", "write"]
+STAGES = ["load", "aggregate", "prepare", "write", "commit", "alpha"]
 
 
 class Command(BaseCommand):

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from config.exceptions import ApplicationError
 from raters.api.throttles import signup_wait_seconds
+from raters.conf import diversity_min_k
 from raters.models import RecruitmentCampaign
 from raters.selectors.campaigns import campaign_close_reason
-from raters.selectors.diversity import diversity_min_k
 from raters.services.recruitment import campaign_join, rater_sign_up
 from raters.web.forms import SignUpForm
 

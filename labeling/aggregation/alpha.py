@@ -19,6 +19,8 @@ import krippendorff
 import numpy as np
 from scipy import sparse
 
+from labeling.aggregation.frame import AnnotationFrame
+
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 # Above this many cells of the units x values x values tensor we use our own coincidence path.
 _PACKAGE_MAX_CELLS = 2_000_000
@@ -291,3 +293,33 @@ def pairwise(
         for ((ra, rb), row), al in zip(stats.iterrows(), alphas, strict=True)
     ]
     return out, total
+
+
+def rounded(value: float | None, digits: int = 4) -> float | None:
+    """A figure for a report: rounded, None where undefined."""
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def applicable_levels(*, label_type: str, measurement_level: str, numeric: np.ndarray | None) -> list[str]:
+    """Levels at or below `measurement_level` that the values support (`numeric`: each value's number)."""
+    if label_type == "multi":
+        return ["nominal"]
+    levels = []
+    for level in LEVELS[: LEVELS.index(measurement_level) + 1]:
+        if level in ("interval", "ratio") and numeric is None:
+            continue
+        if level == "ratio" and numeric is not None and len(numeric) and numeric.min() < 0:
+            continue
+        levels.append(level)
+    return levels
+
+
+def alpha_summary(frame: AnnotationFrame, levels: list[str], bootstrap: int, seed: int = 0) -> dict[str, dict]:
+    """Per level: alpha, its bootstrap interval and the number of draws the interval used."""
+    profiles = profiles_from(frame.item, frame.code, frame.n_values)
+    out: dict[str, dict] = {}
+    for level in levels:
+        value = alpha_point(profiles, frame.numeric, level)
+        low, high, draws = alpha_bootstrap(profiles, frame.numeric, level, bootstrap, seed=seed)
+        out[level] = {"alpha": rounded(value), "ci_low": rounded(low), "ci_high": rounded(high), "bootstrap": draws}
+    return out

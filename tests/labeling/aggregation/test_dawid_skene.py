@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labeling.selectors.annotation_frame import AnnotationFrame
-from labeling.services import aggregators, dawid_skene
+from labeling.aggregation import aggregators, dawid_skene
+from labeling.aggregation.frame import AnnotationFrame
 
 
 def frame_of(items, raters, labels, n_values: int) -> AnnotationFrame:

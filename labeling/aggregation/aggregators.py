@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from labeling.selectors.annotation_frame import AnnotationFrame
-from labeling.services.dawid_skene import unique_inverse
+from labeling.aggregation import dawid_skene as ds
+from labeling.aggregation.dawid_skene import unique_inverse
+from labeling.aggregation.frame import AnnotationFrame
 
 _TIE_EPS = 1e-9
 
@@ -107,8 +108,6 @@ def wawa(frame: AnnotationFrame) -> Aggregate:
 
 def dawid_skene(frame: AnnotationFrame, n_iter: int = 100, tol: float = 1e-5) -> Aggregate:
     """Dawid-Skene fitted on every item of the project at once (crowd-kit's EM, vectorized in numpy)."""
-    from labeling.services import dawid_skene as ds
-
     v = frame.n_values
     items, item_idx, counts = _index(frame)
     fit = ds.fit(item_idx, frame.rater, frame.code, n_iter=n_iter, tol=tol)

@@ -12,14 +12,19 @@ from labeling.selectors.instructions import instructions_current
 from raters.models import RecruitmentCampaign
 
 
-def project_setup_overview(*, project: Project) -> dict:
-    """What is set up and what is missing, in the order a new project needs it."""
-    items = Item.objects.filter(project=project).aggregate(
+def project_items_count(*, project: Project) -> dict[str, int]:
+    """Items by kind: regular (the queue), gold mixed into it, exam questions, practice items."""
+    return Item.objects.filter(project=project).aggregate(
         regular=Count("id", filter=Q(is_gold=False, is_exam=False, is_practice=False)),
         gold=Count("id", filter=Q(is_gold=True, is_exam=False, is_practice=False)),
         exam=Count("id", filter=Q(is_exam=True)),
         practice=Count("id", filter=Q(is_practice=True)),
     )
+
+
+def project_setup_overview(*, project: Project) -> dict:
+    """What is set up and what is missing, in the order a new project needs it."""
+    items = project_items_count(project=project)
     current = instructions_current(project=project)
     resolutions = Resolution.objects.filter(project=project, is_current=True).aggregate(
         n=Count("id"), queue=Count("id", filter=Q(needs_adjudication=True))

@@ -31,6 +31,7 @@ from backoffice.selectors.setup import (
     instruction_versions,
     instructions_diff,
     project_campaigns,
+    project_items_count,
     project_members,
     project_setup_overview,
 )
@@ -208,6 +209,7 @@ def items_upload(request: HttpRequest, project_id: int) -> HttpResponse:
                 for e in result.errors
             ],
         }
+        report["counts"] = project_items_count(project=project)
         if _wants_json(request):
             return JsonResponse(report)
     return _page(

@@ -13,6 +13,7 @@
   const summary = document.getElementById("report-summary");
   const table = document.getElementById("report-errors");
   const button = form.querySelector("button[type=submit]");
+  const counts = document.getElementById("project-counts");
 
   const setProgress = (value) => {
     bar.value = value;
@@ -65,6 +66,10 @@
         summary.textContent = data.created + " created, " + data.duplicates + " duplicates skipped, " +
           data.error_count + " rows refused.";
         showErrors(data.errors || []);
+        const c = data.counts;
+        if (c && counts) {
+          counts.textContent = c.regular + " items, " + c.gold + " gold, " + c.exam + " exam, " + c.practice + " practice";
+        }
         form.querySelector("input[type=file]").value = "";
       } else {
         state.textContent = "Refused.";

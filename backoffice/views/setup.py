@@ -177,7 +177,8 @@ def items_upload(request: HttpRequest, project_id: int) -> HttpResponse:
         if not form.is_valid():
             if _wants_json(request):
                 return JsonResponse(
-                    {"message": "Fix the form.", "extra": {"code": "invalid_upload", "fields": form.errors}}, status=400
+                    {"message": "Fix the form.", "extra": {"code": "invalid_upload", "fields": _field_errors(form)}},
+                    status=400,
                 )
             return _page(request, "upload.html", project, form=form, status=400)
         upload = form.cleaned_data["file"]
@@ -215,6 +216,10 @@ def items_upload(request: HttpRequest, project_id: int) -> HttpResponse:
     return _page(
         request, "upload.html", project, form=form, report=report, overview=project_setup_overview(project=project)
     )
+
+
+def _field_errors(form) -> dict[str, str]:
+    return {name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()}
 
 
 def _upload_refused(request: HttpRequest, project: Project, form: UploadForm, exc: ApplicationError) -> HttpResponse:

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from backoffice.cache import snapshot_get
 from config import celery_app
 from datasets.models import Dataset, DatasetVersion
 from labeling.models import InstructionVersion, Item, Project, ProjectMembership
@@ -152,6 +153,8 @@ def test_practice_upload_in_jsonl_and_a_refused_file(client, lead, make_project)
         url, {"kind": "items", "file": SimpleUploadedFile("items.xlsx", b"x")}, HTTP_ACCEPT="application/json"
     )
     assert response.status_code == 400 and response.json()["extra"]["code"] == "unknown_format"
+    response = client.post(url, {"kind": "nonsense"}, HTTP_ACCEPT="application/json")  # no file, unknown kind
+    assert response.status_code == 400 and set(response.json()["extra"]["fields"]) == {"kind", "file"}
     assert Item.objects.filter(project=project).count() == 1
 
 
@@ -232,6 +235,9 @@ def test_define_build_download_and_the_datasets_page_shows_the_version(
         response = client.post(reverse("dashboard:setup_dataset_build", args=["gold-set"]))
     assert response.status_code == 302
     version = DatasetVersion.objects.get(dataset__name="gold-set")
+    # The build task refreshed the Datasets page's figures itself when it finished.
+    cached = snapshot_get(section="datasets", scope="all")["data"]["datasets"]
+    assert [(d["name"], [v["status"] for v in d["versions"]]) for d in cached] == [("gold-set", ["ready"])]
     status = client.get(reverse("dashboard:setup_version_status", args=["gold-set", version.number])).json()
     assert status["status"] == "ready" and status["rows"] == 3 and status["progress"] == 1.0
     download = client.get(reverse("dashboard:setup_version_download", args=["gold-set", version.number, "csv"]))

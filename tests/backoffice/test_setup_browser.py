@@ -89,6 +89,19 @@ def _upload(page, kind: str, name: str, body: bytes, expect: str) -> None:
     assert page.locator("#upload-bar").evaluate("b => b.value") == 100
 
 
+COLLECT_CSP_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
+
+def _no_csp_violation(page) -> None:
+    """The setup pages' scripts (preview, upload, copy, build) run under the Content-Security-Policy."""
+    assert page.evaluate("window.__csp") == [], page.url
+    assert page.evaluate("document.querySelectorAll('script:not([src]), [onclick], [onsubmit]').length") == 0
+
+
 def _no_sideways_scroll(page) -> None:
     wide = page.evaluate(
         """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)
@@ -109,6 +122,8 @@ def test_staff_set_up_a_project_in_the_browser_and_ship_a_dataset(live_server, b
     get_user_model().objects.create_user("lead", password=PASSWORD, is_staff=True)  # = manage.py createsuperuser
 
     staff_context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    staff_context.grant_permissions(["clipboard-read", "clipboard-write"])
+    staff_context.add_init_script(COLLECT_CSP_VIOLATIONS)
     staff = staff_context.new_page()
     staff.set_default_timeout(15000)
     staff.goto(f"{base}/dashboard/")
@@ -126,6 +141,7 @@ def test_staff_set_up_a_project_in_the_browser_and_ship_a_dataset(live_server, b
     shown = [" ".join(t.split()) for t in staff.locator("#rater-preview .preview-choice").all_inner_texts()]
     assert shown == [f"{n} {c}" for n, c in enumerate(CATEGORIES, 1)]  # hotkey and label, as raters see them
     assert staff.locator("#rater-preview input[type=radio]").count() == 3
+    _no_csp_violation(staff)
     staff.fill("#id_overlap", "1")
     staff.fill("#id_gold_ratio", "0.15")
     staff.check("#id_requires_exam")
@@ -163,6 +179,7 @@ def test_staff_set_up_a_project_in_the_browser_and_ship_a_dataset(live_server, b
     _upload(staff, "gold", "gold.csv", _csv(gold_rows), "5 created")
     assert staff.locator("#report-errors tbody tr td").all_inner_texts()[:3] == ["6", "typo", "gold_value"]
     staff.screenshot(path=str(SCREENSHOTS / "setup-items.png"), full_page=True)
+    _no_csp_violation(staff)
     _upload(
         staff,
         "exam",
@@ -197,6 +214,9 @@ def test_staff_set_up_a_project_in_the_browser_and_ship_a_dataset(live_server, b
     staff.click("text=Create campaign")
     link = staff.locator(".campaign .copy-row input").input_value()
     assert link.endswith("/join/rte-demo/")
+    staff.click(".campaign .copy-row [data-copy]")
+    staff.wait_for_selector(".campaign .copy-row [data-copy]:has-text('Copied')")
+    assert staff.evaluate("navigator.clipboard.readText()") == link
     staff.screenshot(path=str(SCREENSHOTS / "setup-campaign.png"), full_page=True)
 
     # 5. A rater, in another browser context: sign up, pass the exam, acknowledge, practise, label everything.
@@ -248,6 +268,7 @@ def test_staff_set_up_a_project_in_the_browser_and_ship_a_dataset(live_server, b
     staff.wait_for_function("document.getElementById('build-state').textContent.startsWith('ready')")
     assert staff.locator("#build-bar").evaluate("b => b.value") == 100
     staff.screenshot(path=str(SCREENSHOTS / "setup-dataset.png"), full_page=True)
+    _no_csp_violation(staff)
     frames = {}
     for fmt in ("csv", "parquet"):
         with staff.expect_download() as download:

@@ -57,20 +57,16 @@ def _project(project_id: int) -> Project:
 
 
 def _page(request: HttpRequest, template: str, project: Project | None = None, status: int = 200, **context):
-    context = {"active": "setup", "project": project, **context}
+    context = {"active": "setup" if project else "datasets", "project": project, **context}
     return render(request, f"dashboard/setup/{template}", context, status=status)
 
 
 def _refusal_to_form(form, exc: ApplicationError) -> None:
-    """Put a service's field errors next to the fields; the rest at the top of the form."""
-    fields = exc.extra.get("fields") or {}
-    placed = False
-    for name, reason in fields.items():
+    """The service's message at the top of the form, and its per-field reasons next to the fields."""
+    form.add_error(None, exc.message)
+    for name, reason in (exc.extra.get("fields") or {}).items():
         if name in form.fields:
             form.add_error(name, str(reason))
-            placed = True
-    if not placed or len(fields) != sum(1 for n in fields if n in form.fields):
-        form.add_error(None, exc.message)
 
 
 def _project_options(form: ProjectForm, *, editing: bool) -> dict:

@@ -258,3 +258,55 @@ def test_datasets_page_notices_a_build_made_elsewhere(client, lead, make_project
     assert "v1" not in client.get(reverse("dashboard:datasets")).content.decode()
     dataset_build(dataset=dataset)  # as `manage.py dataset_build` does
     assert "<strong>v1</strong>" in client.get(reverse("dashboard:datasets")).content.decode()
+
+
+def test_schema_is_locked_once_labels_exist_and_the_page_says_why(client, lead, make_project):
+    from labeling.services.annotation_import import annotations_import
+
+    project = make_project(regular=2, name="Locked")
+    rows = pd.DataFrame([{"item": "r0", "rater": "early", "value": "positive"}])
+    annotations_import(project_name="Locked", rows=rows)  # one label exists
+    response = client.post(
+        reverse("dashboard:setup_project_edit", args=[project.pk]),
+        _project_post(name="Locked", categories="positive\nnegative", is_active="on"),
+    )
+    form = response.context["form"]
+    assert response.status_code == 400 and "cannot change once annotations exist" in " ".join(form.non_field_errors())
+    assert form.errors["categories"] == ["Locked."]
+    project.refresh_from_db()
+    assert project.categories == ["positive", "negative", "neutral"]
+
+
+def test_a_too_big_upload_is_refused_before_it_is_read(client, lead, make_project, settings):
+    project = make_project(regular=0)
+    settings.LABELING = {**settings.LABELING, "ITEM_UPLOAD_MAX_BYTES": 200}
+    body = "external_id,text\n" + "".join(f"x{i},Sentence number {i}.\n" for i in range(50))
+    response = client.post(
+        reverse("dashboard:setup_items", args=[project.pk]),
+        {"kind": "items", "file": SimpleUploadedFile("items.csv", body.encode())},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 413 and response.json()["extra"]["code"] == "upload_too_large"
+    assert not Item.objects.filter(project=project).exists()
+
+
+def test_the_build_page_polls_a_version_still_building(client, lead, make_project):
+    project = make_project(regular=1, gold=1)
+    client.post(
+        reverse("dashboard:setup_datasets"),
+        {
+            "name": "slow",
+            "projects": [project.pk],
+            "gold": "known_answer",
+            "train_fraction": "0.8",
+            "validation_fraction": "0.1",
+            "test_fraction": "0.1",
+        },
+    )
+    response = client.post(reverse("dashboard:setup_dataset_build", args=["slow"]))  # no worker runs here
+    assert response["Location"] == reverse("dashboard:setup_version", args=["slow", 1])
+    assert client.get(response["Location"]).status_code == 200
+    status = client.get(reverse("dashboard:setup_version_status", args=["slow", 1])).json()
+    assert status == {"status": "building", "progress": 0.0, "rows": 0, "error": "", "split_counts": {}}
+    download = client.get(reverse("dashboard:setup_version_download", args=["slow", 1, "csv"]))
+    assert download.status_code == 302  # only a ready version downloads

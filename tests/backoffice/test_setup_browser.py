@@ -217,6 +217,12 @@ def test_staff_set_up_a_project_in_the_browser_and_ship_a_dataset(live_server, b
     staff.click(".campaign .copy-row [data-copy]")
     staff.wait_for_selector(".campaign .copy-row [data-copy]:has-text('Copied')")
     assert staff.evaluate("navigator.clipboard.readText()") == link
+    staff.fill(".campaign input[name=max_uses]", "5")
+    staff.fill(".campaign input[name=note]", "Lab members")
+    staff.click("text=New invite link")
+    invite = staff.locator(".campaign table input.copy-source").input_value()
+    assert invite.startswith(link + "?invite=") and invite in staff.inner_text(".messages")
+    assert "0 / 5" in staff.inner_text(".campaign table")
     staff.screenshot(path=str(SCREENSHOTS / "setup-campaign.png"), full_page=True)
 
     # 5. A rater, in another browser context: sign up, pass the exam, acknowledge, practise, label everything.

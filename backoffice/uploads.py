@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any
+
+from labeling.models import Project
+from labeling.services.item_formats import format_guess, records_from_file, upload_size_check
+from labeling.services.items import items_import
 
 KIND_FLAGS: dict[str, dict[str, bool]] = {
     "items": {},
@@ -80,3 +84,44 @@ def field_of(message: str) -> str:
         if name in message:
             return name
     return "row"
+
+
+def upload_import(
+    *,
+    project: Project,
+    stream: IO,
+    filename: str,
+    size: int | None,
+    kind: str,
+    fmt: str = "",
+    answer_column: str = "label",
+    explanation_column: str = "",
+) -> dict[str, Any]:
+    """Import one uploaded file through labeling's import service; the report the page and its script show.
+
+    All or nothing for a file that cannot be read (the service's ApplicationError); bad rows are skipped and
+    reported with their row number (counted from 1, after a CSV header), field and reason.
+    """
+    upload_size_check(size)
+    records = records_of_kind(
+        records_from_file(stream, fmt or format_guess(filename)),
+        kind=kind,
+        answer_column=answer_column.strip(),
+        explanation_column=explanation_column.strip(),
+    )
+    result = items_import(project=project, records=records, all_or_nothing=True)
+    return {
+        "kind": kind,
+        "created": result.created,
+        "duplicates": result.duplicates,
+        "error_count": result.error_count,
+        "errors": [
+            {
+                "row": e["index"] + 1,
+                "external_id": e["external_id"],
+                "field": field_of(e["message"]),
+                "reason": e["message"],
+            }
+            for e in result.errors
+        ],
+    }

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from datasets.models import Dataset, DatasetVersion
 from labeling.models import InstructionVersion, Item, Project, ProjectMembership, Resolution
 from labeling.selectors.instructions import instructions_current
+from raters.markup import render_markdown
 from raters.models import RecruitmentCampaign
 
 
@@ -42,7 +43,7 @@ def project_setup_overview(*, project: Project) -> dict:
 
 
 def instructions_diff(*, project: Project, body: str) -> dict:
-    """The draft against the current version: a line diff for staff to read before publishing."""
+    """The draft rendered as raters will read it (their own renderer) and its line diff to the current version."""
     current = instructions_current(project=project)
     old = current.body if current else ""
     lines = list(
@@ -67,6 +68,7 @@ def instructions_diff(*, project: Project, body: str) -> dict:
         )
         rows.append({"kind": kind, "text": line})
     return {
+        "preview": render_markdown(body),
         "current": current,
         "rows": rows,
         "changed": bool(lines),

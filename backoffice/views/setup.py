@@ -36,18 +36,16 @@ from backoffice.selectors.setup import (
     project_setup_overview,
 )
 from backoffice.services import dashboard_dataset_build_start
-from backoffice.uploads import field_of, records_of_kind
+from backoffice.uploads import upload_import
 from config.exceptions import ApplicationError
 from datasets.models import Dataset, DatasetVersion, VersionStatus
 from datasets.services.definitions import dataset_create
 from datasets.services.export import CONTENT_TYPES, FORMATS, version_export_chunks
 from labeling.models import Project
 from labeling.services.instructions import instructions_publish
-from labeling.services.item_formats import format_guess, records_from_file, upload_size_check
-from labeling.services.items import items_import
+from labeling.services.item_formats import upload_size_check
 from labeling.services.projects import membership_add, membership_remove, project_create, project_update
 from labeling.services.resolution import project_resolve
-from raters.markup import render_markdown
 from raters.models import RecruitmentCampaign
 from raters.services.recruitment import campaign_create, invite_create
 
@@ -136,8 +134,8 @@ def instructions(request: HttpRequest, project_id: int) -> HttpResponse:
             else:
                 messages.success(request, f"Instructions version {version.version} published.")
                 return redirect("dashboard:setup_instructions", project.pk)
-        preview = render_markdown(body)
         diff = instructions_diff(project=project, body=body)
+        preview = diff["preview"]
     elif request.method == "GET":
         current = instruction_versions(project=project)
         form = InstructionsForm(initial={"body": current[0].body if current else ""})
@@ -179,33 +177,18 @@ def items_upload(request: HttpRequest, project_id: int) -> HttpResponse:
             return _page(request, "upload.html", project, form=form, status=400)
         upload = form.cleaned_data["file"]
         try:
-            upload_size_check(upload.size)
-            fmt = form.cleaned_data["format"] or format_guess(upload.name or "")
-            records = records_of_kind(
-                records_from_file(upload.file, fmt),
+            report = upload_import(
+                project=project,
+                stream=upload.file,
+                filename=upload.name or "",
+                size=upload.size,
                 kind=form.cleaned_data["kind"],
-                answer_column=form.cleaned_data["answer_column"].strip(),
-                explanation_column=form.cleaned_data["explanation_column"].strip(),
+                fmt=form.cleaned_data["format"],
+                answer_column=form.cleaned_data["answer_column"],
+                explanation_column=form.cleaned_data["explanation_column"],
             )
-            result = items_import(project=project, records=records, all_or_nothing=True)
         except ApplicationError as exc:
             return _upload_refused(request, project, form, exc)
-        # Rows are counted from 1 as in a spreadsheet, after the CSV header line.
-        report = {
-            "kind": form.cleaned_data["kind"],
-            "created": result.created,
-            "duplicates": result.duplicates,
-            "error_count": result.error_count,
-            "errors": [
-                {
-                    "row": e["index"] + 1,
-                    "external_id": e["external_id"],
-                    "field": field_of(e["message"]),
-                    "reason": e["message"],
-                }
-                for e in result.errors
-            ],
-        }
         report["counts"] = project_items_count(project=project)
         if _wants_json(request):
             return JsonResponse(report)

@@ -15,8 +15,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from backoffice.cache import snapshot_get, snapshot_put
-from backoffice.figures.sections import GLOBAL_SECTIONS, PROJECT_SECTIONS
+from backoffice.figures.sections import GLOBAL_SECTIONS, GLOBAL_STAMPS, PROJECT_SECTIONS
 from config.exceptions import NotFoundError
+from datasets.models import Dataset, DatasetVersion
+from datasets.services.build import dataset_version_create
 from labeling.models import Annotation, Project, ProjectMembership, Resolution
 from labeling.services.adjudication import resolution_adjudicate
 
@@ -58,9 +60,10 @@ def dashboard_section_compute(*, section: str, project: Project | None = None) -
             section=section, scope=project.pk, data=data, seconds=time.perf_counter() - started, stamp=stamp
         )
     if section in GLOBAL_SECTIONS:
+        stamp = GLOBAL_STAMPS[section]() if section in GLOBAL_STAMPS else None
         started = time.perf_counter()
         data = GLOBAL_SECTIONS[section]()
-        return snapshot_put(section=section, scope="all", data=data, seconds=time.perf_counter() - started)
+        return snapshot_put(section=section, scope="all", data=data, seconds=time.perf_counter() - started, stamp=stamp)
     raise ValueError(f"unknown dashboard section {section!r}")
 
 
@@ -134,3 +137,16 @@ def dashboard_adjudicate(*, project: Project, resolution_id: int, label: Any, ra
     if not Resolution.objects.filter(project=project, pk=resolution_id).exists():
         raise NotFoundError("No such resolution in this project.", {"resolution_id": resolution_id})
     return resolution_adjudicate(reviewer=user, label=label, rationale=rationale, resolution_id=resolution_id)
+
+
+def dashboard_dataset_build_start(*, dataset: Dataset) -> DatasetVersion:
+    """Reserve the next version and build it in a worker, which then refreshes the Datasets page's figures.
+
+    The page polls the version's progress (datasets' own `progress` column) while the worker builds.
+    """
+    from backoffice.tasks import dashboard_dataset_build
+
+    with transaction.atomic():
+        version = dataset_version_create(dataset=dataset)
+        transaction.on_commit(lambda: dashboard_dataset_build.delay(version.pk))
+    return version

@@ -2,7 +2,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import path
 
 from backoffice.views import dashboard as views
-from backoffice.views import staff
+from backoffice.views import setup, staff
 
 app_name = "dashboard"
 
@@ -22,4 +22,27 @@ urlpatterns = [
     path("projects/<int:project_id>/raters/<int:rater_id>/reinstate/", staff.reinstate, name="reinstate"),
     path("projects/<int:project_id>/cost/", views.cost, name="cost"),
     path("projects/<int:project_id>/diversity/", views.diversity, name="diversity"),
+    # Setup: a project and everything it needs, in the browser.
+    path("setup/projects/new/", setup.project_new, name="setup_project_new"),
+    path("projects/<int:project_id>/setup/", setup.setup, name="setup"),
+    path("projects/<int:project_id>/setup/settings/", setup.project_edit, name="setup_project_edit"),
+    path("projects/<int:project_id>/setup/instructions/", setup.instructions, name="setup_instructions"),
+    path("projects/<int:project_id>/setup/items/", setup.items_upload, name="setup_items"),
+    path("projects/<int:project_id>/setup/campaigns/", setup.campaigns, name="setup_campaigns"),
+    path("projects/<int:project_id>/setup/campaigns/<int:campaign_id>/invites/", setup.invite_new, name="setup_invite"),
+    path("projects/<int:project_id>/setup/members/", setup.members, name="setup_members"),
+    path("projects/<int:project_id>/setup/members/<int:user_id>/role/", setup.member_role, name="setup_member_role"),
+    path(
+        "projects/<int:project_id>/setup/members/<int:user_id>/remove/", setup.member_remove, name="setup_member_remove"
+    ),
+    path("projects/<int:project_id>/setup/resolve/", setup.resolve_now, name="setup_resolve"),
+    path("setup/datasets/", setup.datasets, name="setup_datasets"),
+    path("setup/datasets/<slug:name>/build/", setup.dataset_build, name="setup_dataset_build"),
+    path("setup/datasets/<slug:name>/versions/<int:number>/", setup.version, name="setup_version"),
+    path("setup/datasets/<slug:name>/versions/<int:number>/status/", setup.version_status, name="setup_version_status"),
+    path(
+        "setup/datasets/<slug:name>/versions/<int:number>/download/<str:file_format>/",
+        setup.version_download,
+        name="setup_version_download",
+    ),
 ]

@@ -59,6 +59,13 @@ def _small(project: Project | None) -> bool:
     return sample.count() <= INLINE_COMPUTE_MAX_ANNOTATIONS
 
 
+def _stamp_changed(section: str, snapshot: dict) -> bool:
+    from backoffice.figures.sections import GLOBAL_STAMPS
+
+    stamp = GLOBAL_STAMPS.get(section)
+    return stamp is not None and snapshot.get("stamp") != stamp()
+
+
 def section_snapshot(*, section: str, project: Project | None = None) -> tuple[dict, Freshness]:
     """The cached figures of a section.
 
@@ -68,6 +75,8 @@ def section_snapshot(*, section: str, project: Project | None = None) -> tuple[d
     """
     scope = project.pk if project is not None else "all"
     snapshot = snapshot_get(section=section, scope=scope)
+    if snapshot is not None and project is None and _stamp_changed(section, snapshot):
+        snapshot = None  # e.g. a dataset version was built since: the figures would hide it
     if snapshot is None:
         from backoffice.services import dashboard_recompute_request, dashboard_section_compute
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from config.exceptions import ApplicationError
+from config.input_guard import InputRejected, json_check, text_check
 from labeling.models import Project
 from labeling.services.label_schema import label_value_validate
 
@@ -116,11 +117,14 @@ def _row(project: Project, record: Any) -> tuple:
     if external_id is not None:
         if isinstance(external_id, bool) or not isinstance(external_id, str | int):
             raise ValueError("external_id must be a string or an integer.")
-        external_id = str(external_id).strip() or None
+        external_id = text_check(str(external_id), field="external_id").strip() or None
         if external_id is not None and len(external_id) > 255:
             raise ValueError("external_id is longer than 255 characters.")
     is_gold = _as_bool(record.get("is_gold"), "is_gold")
     gold_value = record.get("gold_value")
+    json_check(payload, field="payload")
+    if gold_value is not None:
+        json_check(gold_value, field="gold_value")
     if is_gold:
         if gold_value is None:
             raise ValueError("A gold item needs gold_value.")
@@ -130,6 +134,7 @@ def _row(project: Project, record: Any) -> tuple:
     explanation = record.get("gold_explanation") or ""
     if not isinstance(explanation, str):
         raise ValueError("gold_explanation must be a string.")
+    text_check(explanation, field="gold_explanation")
     payload_json = canonical_json(payload)
     if "\x00" in payload_json or "\\u0000" in payload_json:
         raise ValueError("payload cannot contain NUL characters.")
@@ -182,6 +187,8 @@ def items_import(
         for record in batch:
             try:
                 rows.append(_row(project, record))
+            except InputRejected as exc:
+                result.add_error(index, exc.message, _external_id_of(record))
             except ApplicationError as exc:
                 result.add_error(index, f"gold_value: {exc.message}", _external_id_of(record))
             except (ValueError, TypeError) as exc:

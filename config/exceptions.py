@@ -11,7 +11,6 @@ from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 
 class ApplicationError(Exception):
@@ -48,6 +47,9 @@ class TooManyRequestsError(ApplicationError):
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    # Imported here: rest_framework.views loads the default parser (config.input_guard), which imports this module.
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, ApplicationError):
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else None
         return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code, headers=headers)

@@ -1,6 +1,6 @@
 """The one username policy, for every path that creates a user.
 
-NFKC first (so a full-width "ａdmin" is "admin"), then: 3 to 150 characters; letters, ASCII digits and
+NFKC first (so a full-width "ａdmin" is "admin"), then: 2 to 150 characters; letters, ASCII digits and
 `._-`; starts and ends with a letter or digit; letters from one script (a Cyrillic "а" in a Latin name
 is refused, Japanese may mix kana and kanji). Invisible, bidirectional-control and markup characters are
 none of these, so they are refused. Case-insensitive uniqueness is the database's job (the unique index
@@ -14,7 +14,7 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
-MIN_LENGTH = 3
+MIN_LENGTH = 2
 MAX_LENGTH = 150
 PUNCTUATION = "._-"
 # Scripts that are written together; a name may use one group.

@@ -94,7 +94,7 @@ def parse_csv(stream: IO) -> Iterator[dict]:
             try:
                 record["payload"] = json_loads(raw, field="payload") if raw else None
             except InputRejected as exc:
-                yield _Malformed(_error=f"payload column: {exc.extra['reason']}.")
+                yield _Malformed(_error=f"payload column is not valid JSON: {exc.extra['reason']}.")
                 continue
         else:
             record["payload"] = {k: v for k, v in row.items() if k not in CSV_META_COLUMNS and k is not None}

@@ -71,7 +71,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"message": "Validation error", "extra": {"fields": response.data}}
+        response.data = {"message": "Validation error", "extra": {"code": "invalid", "fields": response.data}}
     elif isinstance(exc, exceptions.Throttled):
         retry_after = max(1, math.ceil(exc.wait or 1))
         response["Retry-After"] = str(retry_after)

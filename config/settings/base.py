@@ -129,6 +129,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {"LabelTypeEnum": "labeling.models.project.LabelType"},
+    # Every operation documents the error codes the exception handler returns (config/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.error_responses"],
 }
 
 # The input guard (config/input_guard.py): JSON nesting limit; `*_id` form and query parameters that carry

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ForbiddenError
+from config.openapi import PAGINATION_PARAMETERS, paginated
 from labeling.api.pagination import DefaultPagination
 from labeling.api.resolution_serializers import (
     AdjudicateInputSerializer,
@@ -83,7 +84,9 @@ class RaterReliabilityApi(APIView):
 
 
 class AdjudicationQueueApi(APIView):
-    @extend_schema(responses=ResolutionOutputSerializer(many=True))
+    @extend_schema(
+        responses=paginated(ResolutionOutputSerializer, "PaginatedAdjudicationQueue"), parameters=PAGINATION_PARAMETERS
+    )
     def get(self, request: Request, project_id: int) -> Response:
         project = _reviewable_project(request, project_id)
         paginator = DefaultPagination()

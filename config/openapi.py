@@ -25,7 +25,6 @@ ERROR_STATUS_CODES = {
 EXTRA_STATUS_CODES = {
     "projects_items_create": {"413": "The upload is larger than the limit."},
     "annotation_imports_create": {"413": "The upload is larger than the limit."},
-    "raters_projects_practice_retrieve": {"204": "No practice item left."},
 }
 ERROR_SCHEMA = {
     "type": "object",

@@ -97,7 +97,7 @@ class AdjudicationQueueApi(APIView):
 class ProjectResolveApi(APIView):
     """Refit and resolve the whole project: queued to Celery, or now (`run: now`) for small projects."""
 
-    @extend_schema(request=ResolveInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ResolveInputSerializer, responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT})
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(project_id=project_id, user=request.user)
         if not user_can_manage(project=project, user=request.user):
@@ -141,7 +141,7 @@ class AnnotationImportApi(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=AnnotationImportInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=AnnotationImportInputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         if not request.user.is_staff:
             raise ForbiddenError("Only staff may import annotations.")

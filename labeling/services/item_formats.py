@@ -94,6 +94,8 @@ def parse_csv(stream: IO) -> Iterator[dict]:
             try:
                 record["payload"] = json_loads(raw, field="payload") if raw else None
             except InputRejected as exc:
+                if exc.extra["code"] != "invalid_json":
+                    raise
                 yield _Malformed(_error=f"payload column is not valid JSON: {exc.extra['reason']}.")
                 continue
         else:
@@ -109,6 +111,8 @@ def parse_jsonl(stream: IO) -> Iterator[dict]:
         try:
             obj = json_loads(line, field=f"line {line_no}")
         except InputRejected as exc:
+            if exc.extra["code"] != "invalid_json":
+                raise  # too deep or unstorable: the whole file is refused, naming the line
             yield _Malformed(_error=f"Line {line_no} is not valid JSON: {exc.extra['reason']}.")
             continue
         yield _record_from_object(obj)
@@ -128,6 +132,8 @@ def parse_labelstudio(stream: IO) -> Iterator[dict]:
     try:
         tasks = json_loads(stream.read(), field="file")
     except InputRejected as exc:
+        if exc.extra["code"] != "invalid_json":
+            raise
         raise InputRejected(
             f"The file is not valid JSON: {exc.extra['reason']}.",
             field="file",

@@ -170,16 +170,19 @@ def items_import(
     records: Iterable[dict],
     progress: Callable[[int], None] | None = None,
     all_or_nothing: bool = False,
+    refuse_unstorable: bool = False,
 ) -> ItemImportResult:
     """Import records in batches of BATCH_SIZE; each batch commits on its own so a 1M import streams.
 
     Bad records are reported in `errors` (index, reason) and skipped; good ones are still imported.
+    With `all_or_nothing`, input PostgreSQL cannot store (config.input_guard: NUL characters, JSON nested
+    too deep) refuses the whole import instead (400 naming the record).
     A file that cannot be read at all raises ApplicationError; with `all_or_nothing` (API uploads)
     nothing is kept then. `progress(n)` is called with the number of records handled after every batch.
     """
     if all_or_nothing:
         with transaction.atomic():
-            return items_import(project=project, records=records, progress=progress)
+            return items_import(project=project, records=records, progress=progress, refuse_unstorable=True)
     result = ItemImportResult()
     index = 0
     for batch in _batches(records, BATCH_SIZE):
@@ -188,7 +191,18 @@ def items_import(
             try:
                 rows.append(_row(project, record))
             except InputRejected as exc:
-                result.add_error(index, exc.message, _external_id_of(record))
+                if not refuse_unstorable:
+                    result.add_error(index, exc.message, _external_id_of(record))
+                    index += 1
+                    continue
+                # All or nothing (the API): unstorable input refuses the whole import, naming the record.
+                raise InputRejected(
+                    f"Record {index}: {exc.message}",
+                    field=exc.extra["field"],
+                    reason=exc.extra["reason"],
+                    code=exc.extra["code"],
+                    record=index,
+                )
             except ApplicationError as exc:
                 result.add_error(index, f"gold_value: {exc.message}", _external_id_of(record))
             except (ValueError, TypeError) as exc:

@@ -210,9 +210,11 @@ def _opaque_params() -> set[str]:
     return set(getattr(settings, "INPUT_GUARD", {}).get("OPAQUE_ID_PARAMS", ["task_id"]))
 
 
-def params_check(params: Any, *, where: str) -> None:
-    """Query-string and form values: storable text; a `*_id` parameter is an integer a bigint can hold
-    (parameters listed in INPUT_GUARD["OPAQUE_ID_PARAMS"] carry opaque ids and are only text-checked)."""
+def params_check(params: Any, *, where: str, integer_ids: bool = True) -> None:
+    """Query-string and form values: storable text; with `integer_ids` (the web pages, whose views read
+    ids straight from the form), a `*_id` parameter is an integer a bigint can hold (parameters listed in
+    INPUT_GUARD["OPAQUE_ID_PARAMS"] carry opaque ids and are only text-checked). The API's serializers
+    type their own ids (an erasure `user_id` is an end user's opaque id)."""
     opaque = _opaque_params()
     for name, values in params.lists():
         text_check(name, field=f"{where} parameter name")
@@ -220,7 +222,7 @@ def params_check(params: Any, *, where: str) -> None:
             if not isinstance(value, str):
                 continue
             text_check(value, field=name)
-            if name.endswith("_id") and name not in opaque and value != "":
+            if integer_ids and name.endswith("_id") and name not in opaque and value != "":
                 if not re.fullmatch(r"-?\d{1,19}", value.strip()):
                     reason = "not an integer"
                     raise InputRejected(f"{name} is {reason}.", field=name, reason=reason, code="bad_value")
@@ -234,16 +236,17 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        web_page = not request.path.startswith("/api/")
         try:
-            params_check(request.GET, where="query")
+            params_check(request.GET, where="query", integer_ids=web_page)
             if request.method == "POST" and request.content_type in (
                 "application/x-www-form-urlencoded",
                 "multipart/form-data",
             ):
-                params_check(request.POST, where="form")
+                params_check(request.POST, where="form", integer_ids=web_page)
         except InputRejected as exc:
             body = {"message": exc.message, "extra": exc.extra}
-            if request.path.startswith("/api/"):
+            if not web_page:
                 return JsonResponse(body, status=exc.status_code)
             return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

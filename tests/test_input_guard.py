@@ -316,3 +316,20 @@ def test_a_double_join_is_one_application_and_a_409():
     assert all(r.status_code == 409 for r in results if isinstance(r, ConflictError))
     assert RaterApplication.objects.filter(user=user).count() == 2
     assert assignment_lease_next(project=project, rater=user) is not None
+
+
+def test_import_items_cli_refuses_a_deep_jsonl_line_and_exits_non_zero(project, tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(b'{"text": "ok"}\n{"text": ' + DEEP.encode() + b"}\n")
+    with pytest.raises(CommandError, match="line 2 is nested deeper than"):
+        call_command("import_items", str(path), "--project", project.name, verbosity=0)
+
+
+@pytest.mark.parametrize("rater_id", ["\u0430dmin", "w@1", "<b>x</b>", "ad\u202emin", "A1B2C3"])
+def test_imported_rater_usernames_follow_the_policy(rater_id):
+    from config.accounts.usernames import username_problem
+    from labeling.services.annotation_import import rater_username
+
+    name = rater_username(rater_id)
+    assert username_problem(name) is None and name == rater_username(rater_id)
+    assert (name == f"crowd-{rater_id}") == (rater_id == "A1B2C3")

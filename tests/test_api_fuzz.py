@@ -83,7 +83,9 @@ def _run(base: str, schema: Path, token: str, who: str, tmp_path: Path) -> dict:
         *[arg for op in SELF_ENDING for arg in ("--exclude-operation-id", op)],
     ]  # fmt: skip
     env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=BUDGET_SECONDS[who] + 120, env=env)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=BUDGET_SECONDS[who] + 120, env=env, cwd=tmp_path
+    )
     out = done.stdout + done.stderr
     (tmp_path / f"{who}.log").write_text(out)
     operations = re.search(r"Operations:\s+(\d+) selected", out)

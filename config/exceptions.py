@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 
 class ApplicationError(Exception):
@@ -47,9 +47,19 @@ class TooManyRequestsError(ApplicationError):
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    # Imported here: rest_framework.views loads the default parser (config.input_guard), which imports this module.
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, ApplicationError):
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else None
         return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code, headers=headers)
+    if isinstance(exc, DataError):
+        # The last line of defence behind config/input_guard.py: a value the database refused is the
+        # client's input, so a 400, never a 500. Inside a service's transaction nothing was stored.
+        return Response(
+            {"message": "The database cannot store a value in this request.", "extra": {"code": "bad_value"}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
@@ -61,7 +71,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"message": "Validation error", "extra": {"fields": response.data}}
+        response.data = {"message": "Validation error", "extra": {"code": "invalid", "fields": response.data}}
     elif isinstance(exc, exceptions.Throttled):
         retry_after = max(1, math.ceil(exc.wait or 1))
         response["Retry-After"] = str(retry_after)

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Unstorable query strings and form posts are a 400 before any view (config/input_guard.py).
+    "config.input_guard.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -123,6 +125,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # JSON bodies with bounded depth and storable strings (config/input_guard.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.input_guard.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     # Proxies in front of the app; 0 means X-Forwarded-For is ignored, so a client cannot pick its own address.
@@ -141,6 +149,15 @@ SPECTACULAR_SETTINGS = {
         "DatasetRowSourceEnum": "datasets.models.RowSource",
         "DirectLabelSourceEnum": "feedback.models.labels.LabelSource",
     },
+    # Every operation documents the error codes the exception handler returns (config/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.error_responses"],
+}
+
+# The input guard (config/input_guard.py): JSON nesting limit; `*_id` form and query parameters that carry
+# opaque ids (every other `*_id` parameter must be an integer).
+INPUT_GUARD = {
+    "MAX_JSON_DEPTH": int(env("INPUT_MAX_JSON_DEPTH", "32")),
+    "OPAQUE_ID_PARAMS": ["task_id"],
 }
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from django.db import connection
 
 from config.exceptions import ApplicationError, ConflictError
+from config.input_guard import csv_cell_safe
 from datasets.models import DatasetVersion, VersionStatus
 from datasets.services.summary import LABEL_TEXT_SQL
 
@@ -226,7 +227,10 @@ def version_export_chunks(
     for batch in version_record_batches(version=version, chunk_size=chunk_size):
         for row in _text_rows(batch):
             if csv_writer is not None:
-                csv_writer.writerow({k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()})
+                # A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading quote.
+                csv_writer.writerow(
+                    {k: csv_cell_safe(json.dumps(v) if isinstance(v, dict | list) else v) for k, v in row.items()}
+                )
             else:
                 text.write(json.dumps(row, separators=(",", ":")) + "\n")
         if on_rows:

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import PAGINATION_PARAMETERS, paginated
 from feedback.models import DirectLabel, LabelRule
 from feedback.models.rules import LatePolicy
 from feedback.selectors.health import feedback_health
@@ -82,7 +83,7 @@ class DirectLabelListApi(APIView):
                       "features", "user_id", "feedback_event_ids", "downsampling_rate", "created_at",
                       "updated_at"]  # fmt: skip
 
-    @extend_schema(responses=OutputSerializer(many=True))
+    @extend_schema(responses=paginated(OutputSerializer, "PaginatedDirectLabelList"), parameters=PAGINATION_PARAMETERS)
     def get(self, request):
         from rest_framework.pagination import LimitOffsetPagination
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.exceptions import ApplicationError, ForbiddenError
+from config.input_guard import BoundedJSONParser
 from labeling.api.pagination import DefaultPagination
 from labeling.models import Item, Project
 from labeling.selectors.items import item_list
@@ -55,7 +56,8 @@ class ItemImportOutputSerializer(serializers.Serializer):
 class ItemListImportApi(generics.ListAPIView):
     serializer_class = ItemOutputSerializer
     pagination_class = DefaultPagination
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
+    accepts_json_list = True  # a bare JSON list of records
 
     def _project(self, *, manage: bool) -> Project:
         project = project_get_for_user(project_id=self.kwargs["project_id"], user=self.request.user)

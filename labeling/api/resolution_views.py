@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ForbiddenError
+from config.openapi import PAGINATION_PARAMETERS, paginated
 from labeling.api.pagination import DefaultPagination
 from labeling.api.resolution_serializers import (
     AdjudicateInputSerializer,
@@ -83,7 +84,9 @@ class RaterReliabilityApi(APIView):
 
 
 class AdjudicationQueueApi(APIView):
-    @extend_schema(responses=ResolutionOutputSerializer(many=True))
+    @extend_schema(
+        responses=paginated(ResolutionOutputSerializer, "PaginatedAdjudicationQueue"), parameters=PAGINATION_PARAMETERS
+    )
     def get(self, request: Request, project_id: int) -> Response:
         project = _reviewable_project(request, project_id)
         paginator = DefaultPagination()
@@ -94,7 +97,7 @@ class AdjudicationQueueApi(APIView):
 class ProjectResolveApi(APIView):
     """Refit and resolve the whole project: queued to Celery, or now (`run: now`) for small projects."""
 
-    @extend_schema(request=ResolveInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ResolveInputSerializer, responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT})
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(project_id=project_id, user=request.user)
         if not user_can_manage(project=project, user=request.user):
@@ -138,7 +141,7 @@ class AnnotationImportApi(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=AnnotationImportInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=AnnotationImportInputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         if not request.user.is_staff:
             raise ForbiddenError("Only staff may import annotations.")

@@ -12,7 +12,6 @@ for evaluation; they become quality-control gold (`is_gold=True`) only when aske
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -27,7 +26,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.exceptions import ApplicationError
+from config.accounts.usernames import username_normalize, username_problem
+from config.exceptions import ApplicationError, ConflictError
+from config.input_guard import InputRejected, csv_rows
 from labeling.aggregation.frame import normalize_value
 from labeling.models import AggregationMethod, LabelType, Project
 from labeling.selectors.annotation_frame import NUMERIC_TYPES
@@ -77,12 +78,22 @@ def read_table(
     delimiter: str | None = None,
     extra: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV/TSV with the given header names (or `columns` mapped onto them), all values as text."""
+    """Read a CSV/TSV with the given header names (or `columns` mapped onto them), all values as text.
+
+    The input guard reads it: bytes that are not UTF-8, a row of another width than the header and NUL
+    characters are a 400 naming the byte or row (config.input_guard.csv_rows), before anything is stored.
+    """
     if delimiter is None:
         name = source if isinstance(source, str) else getattr(source, "name", "") or ""
         delimiter = "\t" if str(name).endswith((".tsv", ".tab")) else ","
-    df = pd.read_csv(source, sep=delimiter, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
-    df.columns = [c.strip() for c in df.columns]
+    if isinstance(source, str):
+        with open(source, "rb") as stream:
+            table = list(csv_rows(stream, delimiter=delimiter))
+    else:
+        table = list(csv_rows(getattr(source, "buffer", source), delimiter=delimiter))
+    if not table:
+        raise ApplicationError("The file is empty.", {"code": "empty_file", "field": "file", "reason": "no header"})
+    df = pd.DataFrame(table[1:], columns=[c.strip() for c in table[0]], dtype=str)
     wanted = list(columns) if columns else list(names)
     missing = [c for c in wanted + list(extra or []) if c not in df.columns]
     if missing:
@@ -97,11 +108,17 @@ def read_table(
 
 
 def rater_username(rater_id: str, prefix: str = "crowd-") -> str:
-    """A valid, stable username for an external rater id (a hash suffix keeps sanitized ids distinct)."""
-    clean = re.sub(r"[^\w.@+-]", "_", rater_id)[:100]
-    if clean != rater_id:
-        clean += "-" + hashlib.sha1(rater_id.encode()).hexdigest()[:8]
-    return f"{prefix}{clean}"
+    """A stable username within the username policy for an external rater id (a hash suffix keeps
+    sanitized ids distinct)."""
+    name = username_normalize(f"{prefix}{rater_id}")
+    if username_problem(name) is None and name == f"{prefix}{rater_id}":
+        return name
+    clean = re.sub(r"[^A-Za-z0-9._-]", "_", rater_id)[:100]
+    name = f"{prefix}{clean}-{hashlib.sha1(rater_id.encode()).hexdigest()[:8]}"
+    problem = username_problem(name)
+    if problem:
+        raise InputRejected(f"The rater prefix makes usernames that {problem}.", field="rater_prefix", reason=problem)
+    return name
 
 
 def _as_number(text: str) -> int | float | None:
@@ -249,14 +266,21 @@ def _ensure_raters(project: Project, rater_ids: np.ndarray, prefix: str, summary
         chunk = wanted[start : start + 5000]
         existing.update(user_model.objects.filter(username__in=chunk).values_list("username", "id"))
     missing = [n for n in wanted if n not in existing]
+    # A name that differs from an existing one only in case loses to the unique index on lower(username).
     user_model.objects.bulk_create(
-        [user_model(username=n, password=make_password(None)) for n in missing], batch_size=2000
+        [user_model(username=n, password=make_password(None)) for n in missing], batch_size=2000, ignore_conflicts=True
     )
     summary.raters_created = len(missing)
     if missing:
         for start in range(0, len(missing), 5000):
             chunk = missing[start : start + 5000]
             existing.update(user_model.objects.filter(username__in=chunk).values_list("username", "id"))
+    clashes = sorted(n for n in wanted if n not in existing)
+    if clashes:
+        raise ConflictError(
+            "Rater ids differ from existing usernames only in case.",
+            {"code": "username_taken", "field": "rater", "reason": "differs only in case", "usernames": clashes[:50]},
+        )
     memberships_add_imported(project=project, user_ids=[existing[n] for n in wanted])
     summary.raters_total = len(wanted)
     return {rater: existing[name] for rater, name in names.items()}

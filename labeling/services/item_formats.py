@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from config.exceptions import ApplicationError
+from config.input_guard import InputRejected, json_loads
 from labeling.conf import item_upload_max_bytes
 
 FORMATS = ("csv", "jsonl", "labelstudio")
@@ -62,10 +63,10 @@ def _is_binary(stream: IO) -> bool:
 
 
 def _json_cell(value: str) -> Any:
-    """A CSV cell that holds JSON (gold_value, payload); plain text stays text."""
+    """A CSV cell that holds JSON (gold_value, payload); plain text stays text (the import checks it)."""
     try:
         return json.loads(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return value
 
 
@@ -85,9 +86,11 @@ def parse_csv(stream: IO) -> Iterator[dict]:
         if "payload" in row:
             raw = row["payload"]
             try:
-                record["payload"] = json.loads(raw) if raw else None
-            except ValueError:
-                yield _Malformed(_error="payload column is not valid JSON.")
+                record["payload"] = json_loads(raw, field="payload") if raw else None
+            except InputRejected as exc:
+                if exc.extra["code"] != "invalid_json":
+                    raise
+                yield _Malformed(_error=f"payload column is not valid JSON: {exc.extra['reason']}.")
                 continue
         else:
             record["payload"] = {k: v for k, v in row.items() if k not in CSV_META_COLUMNS and k is not None}
@@ -100,9 +103,11 @@ def parse_jsonl(stream: IO) -> Iterator[dict]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except ValueError:
-            yield _Malformed(_error=f"Line {line_no} is not valid JSON.")
+            obj = json_loads(line, field=f"line {line_no}")
+        except InputRejected as exc:
+            if exc.extra["code"] != "invalid_json":
+                raise  # too deep or unstorable: the whole file is refused, naming the line
+            yield _Malformed(_error=f"Line {line_no} is not valid JSON: {exc.extra['reason']}.")
             continue
         yield _record_from_object(obj)
 
@@ -118,11 +123,17 @@ def _record_from_object(obj: Any) -> dict:
 
 def parse_labelstudio(stream: IO) -> Iterator[dict]:
     """Label Studio tasks: `data` is the payload; `id` (or data.external_id) is the external id."""
-    raw = stream.read()
     try:
-        tasks = json.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
-    except ValueError:
-        raise ApplicationError("The file is not valid JSON.", extra={"code": "invalid_file"})
+        tasks = json_loads(stream.read(), field="file")
+    except InputRejected as exc:
+        if exc.extra["code"] != "invalid_json":
+            raise
+        raise InputRejected(
+            f"The file is not valid JSON: {exc.extra['reason']}.",
+            field="file",
+            reason=exc.extra["reason"],
+            code="invalid_file",
+        )
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
@@ -158,7 +169,9 @@ def _checked(records: Iterator[dict]) -> Iterator[dict]:
     """Turn undecodable bytes into one clear error rather than a 500."""
     try:
         yield from records
-    except UnicodeDecodeError:
-        raise ApplicationError("The file is not UTF-8 text.", extra={"code": "invalid_file"})
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 ({exc.reason} in a read of {len(exc.object)} bytes, at offset {exc.start})"
+        raise InputRejected(f"The file is {reason}.", field="file", reason=reason, code="invalid_file")
     except csv.Error as exc:
-        raise ApplicationError(f"The CSV file is malformed: {exc}", extra={"code": "invalid_file"})
+        reason = f"malformed CSV: {exc}"
+        raise InputRejected(f"The CSV file is {reason}.", field="file", reason=reason, code="invalid_file")

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
+from config.input_guard import InputRejected, json_check, text_check
 from labeling.models import Item, Project
 from labeling.services.bulk_copy import Progress, copy_csv
 from labeling.services.label_schema import label_value_validate
@@ -121,11 +122,14 @@ def _row(project: Project, record: Any) -> tuple:
     if external_id is not None:
         if isinstance(external_id, bool) or not isinstance(external_id, str | int):
             raise ValueError("external_id must be a string or an integer.")
-        external_id = str(external_id).strip() or None
+        external_id = text_check(str(external_id), field="external_id").strip() or None
         if external_id is not None and len(external_id) > 255:
             raise ValueError("external_id is longer than 255 characters.")
     is_gold = _as_bool(record.get("is_gold"), "is_gold")
     gold_value = record.get("gold_value")
+    json_check(payload, field="payload")
+    if gold_value is not None:
+        json_check(gold_value, field="gold_value")
     if is_gold:
         if gold_value is None:
             raise ValueError("A gold item needs gold_value.")
@@ -135,6 +139,7 @@ def _row(project: Project, record: Any) -> tuple:
     explanation = record.get("gold_explanation") or ""
     if not isinstance(explanation, str):
         raise ValueError("gold_explanation must be a string.")
+    text_check(explanation, field="gold_explanation")
     payload_json = canonical_json(payload)
     if "\x00" in payload_json or "\\u0000" in payload_json:
         raise ValueError("payload cannot contain NUL characters.")
@@ -170,16 +175,19 @@ def items_import(
     records: Iterable[dict],
     progress: Callable[[int], None] | None = None,
     all_or_nothing: bool = False,
+    refuse_unstorable: bool = False,
 ) -> ItemImportResult:
     """Import records in batches of BATCH_SIZE; each batch commits on its own so a 1M import streams.
 
     Bad records are reported in `errors` (index, reason) and skipped; good ones are still imported.
+    With `all_or_nothing`, input PostgreSQL cannot store (config.input_guard: NUL characters, JSON nested
+    too deep) refuses the whole import instead (400 naming the record).
     A file that cannot be read at all raises ApplicationError; with `all_or_nothing` (API uploads)
     nothing is kept then. `progress(n)` is called with the number of records handled after every batch.
     """
     if all_or_nothing:
         with transaction.atomic():
-            return items_import(project=project, records=records, progress=progress)
+            return items_import(project=project, records=records, progress=progress, refuse_unstorable=True)
     result = ItemImportResult()
     index = 0
     for batch in _batches(records, BATCH_SIZE):
@@ -187,6 +195,19 @@ def items_import(
         for record in batch:
             try:
                 rows.append(_row(project, record))
+            except InputRejected as exc:
+                if not refuse_unstorable:
+                    result.add_error(index, exc.message, _external_id_of(record))
+                    index += 1
+                    continue
+                # All or nothing (the API): unstorable input refuses the whole import, naming the record.
+                raise InputRejected(
+                    f"Record {index}: {exc.message}",
+                    field=exc.extra["field"],
+                    reason=exc.extra["reason"],
+                    code=exc.extra["code"],
+                    record=index,
+                )
             except ApplicationError as exc:
                 result.add_error(index, f"gold_value: {exc.message}", _external_id_of(record))
             except (ValueError, TypeError) as exc:

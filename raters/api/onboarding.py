@@ -43,7 +43,7 @@ class ExamApi(APIView):
             }
         )
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=ExamSubmitSerializer)
+    @extend_schema(responses={201: OpenApiTypes.OBJECT}, request=ExamSubmitSerializer)
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(project_id=project_id, user=request.user)
         data = ExamSubmitSerializer(data=request.data)
@@ -67,7 +67,7 @@ class PracticeAnswerSerializer(serializers.Serializer):
 
 
 class PracticeApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 204: None})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(project_id=project_id, user=request.user)
         item = practice_next_item(project=project, user=request.user)
@@ -75,7 +75,7 @@ class PracticeApi(APIView):
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(ItemQuestionSerializer(item).data)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=PracticeAnswerSerializer)
+    @extend_schema(responses={201: OpenApiTypes.OBJECT}, request=PracticeAnswerSerializer)
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(project_id=project_id, user=request.user)
         data = PracticeAnswerSerializer(data=request.data)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.accounts.usernames import username_normalize, username_problem
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from labeling.models import MembershipStatus, Project, ProjectMembership, Role
 from raters.models import (
@@ -25,6 +26,7 @@ from raters.models import (
     RecruitmentCampaign,
     StatusAction,
 )
+from raters.models.attributes import ATTRIBUTE_FIELDS
 from raters.selectors.bans import ban_in_force
 from raters.selectors.campaigns import campaign_close_reason
 from raters.services.attributes import attributes_consent_give
@@ -181,7 +183,11 @@ def campaign_join(*, campaign: RecruitmentCampaign, user, invite_token: str = ""
     campaign found finished is closed (and stays closed) even though this join is refused.
     """
     _join_refusal(campaign=campaign, user=user)
-    return _campaign_join(campaign=campaign, user=user, invite_token=invite_token)
+    try:
+        return _campaign_join(campaign=campaign, user=user, invite_token=invite_token)
+    except IntegrityError:
+        # A second join racing this one (a double click, two campaigns of one project) wrote the same rows.
+        raise ConflictError("You have already joined.", extra={"code": "already_applied"})
 
 
 @transaction.atomic
@@ -239,17 +245,41 @@ def rater_sign_up(
     A closed campaign and a banned mailbox are refused before the account exists.
     """
     _join_refusal(campaign=campaign, email=email)
-    return _rater_sign_up(
-        campaign=campaign,
-        username=username,
-        password=password,
-        email=email,
-        rater_type=rater_type,
-        expertise=expertise,
-        invite_token=invite_token,
-        consent=consent,
-        attributes=attributes,
-    )
+    username = username_normalize(username)
+    if not username:
+        raise ApplicationError(
+            "Choose a username.", extra={"code": "username_required", "field": "username", "reason": "required"}
+        )
+    problem = username_problem(username)
+    if problem:
+        raise ApplicationError(
+            f"The username {problem}.", extra={"code": "bad_username", "field": "username", "reason": problem}
+        )
+    unknown = sorted(set(attributes or {}) - set(ATTRIBUTE_FIELDS))
+    if unknown:
+        raise ApplicationError(
+            "Unknown attribute.",
+            extra={"code": "unknown_attribute", "field": "attributes", "reason": "unknown keys", "fields": unknown},
+        )
+    try:
+        return _rater_sign_up(
+            campaign=campaign,
+            username=username,
+            password=password,
+            email=email,
+            rater_type=rater_type,
+            expertise=expertise,
+            invite_token=invite_token,
+            consent=consent,
+            attributes=attributes,
+        )
+    except IntegrityError as exc:
+        # The same name signed up at the same moment (in any case): the unique index on lower(username) decides.
+        if "username" in str(getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or exc):
+            raise ConflictError(
+                "That username is taken.", extra={"code": "username_taken", "field": "username", "reason": "taken"}
+            )
+        raise ConflictError("This sign-up is already being processed.", extra={"code": "duplicate_request"})
 
 
 @transaction.atomic
@@ -268,21 +298,16 @@ def _rater_sign_up(
     if rater_type not in RaterType.values or (campaign.rater_types and rater_type not in campaign.rater_types):
         raise ApplicationError("This campaign does not recruit that rater type.", extra={"code": "bad_rater_type"})
     user_model = get_user_model()
-    username = (username or "").strip()
-    if not username:
-        raise ApplicationError("Choose a username.", extra={"code": "username_required"})
     if user_model.objects.filter(username__iexact=username).exists():
-        raise ConflictError("That username is taken.", extra={"code": "username_taken"})
+        raise ConflictError(
+            "That username is taken.", extra={"code": "username_taken", "field": "username", "reason": "taken"}
+        )
     candidate = user_model(username=username, email=email)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ApplicationError("Choose a stronger password.", extra={"code": "weak_password", "problems": exc.messages})
-    try:
-        with transaction.atomic():  # a duplicated request racing this one takes the name first
-            user = user_model.objects.create_user(username=username, email=email, password=password)
-    except IntegrityError:
-        raise ConflictError("That username is taken.", extra={"code": "username_taken"})
+    user = user_model.objects.create_user(username=username, email=email, password=password)
     RaterProfile.objects.create(
         user=user, rater_type=rater_type, expertise=(expertise or "").strip(), pseudonym=_new_pseudonym()
     )

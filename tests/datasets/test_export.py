@@ -111,3 +111,39 @@ def test_array_elements_with_separators_and_quotes_round_trip(db):
     version_export_to_file(version=version, fmt="parquet", out=out)
     (row,) = pq.read_table(pa.BufferReader(out.getvalue())).to_pylist()
     assert row["feedback_event_ids"] == events
+
+
+@pytest.mark.django_db
+def test_formula_cells_are_neutralised_in_csv_and_raw_in_parquet_and_jsonl(project, raters):
+    from datasets.services.definitions import dataset_create
+    from tests.datasets.conftest import add_labeled_items
+
+    # Given external ids and labels that a spreadsheet would run as formulas
+    labels = {
+        "=cmd|' /C calc'!A0": "+SUM(1+1)",
+        '=HYPERLINK("http://evil.example","x")': "@SUM(A1)",
+        "-2+3": "\tTAB",
+        "plain": "a-b",
+    }
+    add_labeled_items(project, raters[:1], labels)
+    version = dataset_build(dataset=dataset_create(name="ds-formulas", project_ids=[project.pk]))
+
+    # When the version is exported in each format
+    exports = {}
+    for fmt in ("csv", "jsonl", "parquet"):
+        out = io.BytesIO()
+        version_export_to_file(version=version, fmt=fmt, out=out)
+        exports[fmt] = out.getvalue()
+
+    # Then the CSV prefixes a quote to every formula cell, and Parquet and JSONL keep the raw values
+    csv_rows = list(csv.DictReader(io.StringIO(exports["csv"].decode())))
+    assert {row["item_external_id"]: row["label"] for row in csv_rows} == {
+        "'=cmd|' /C calc'!A0": "'+SUM(1+1)",
+        '\'=HYPERLINK("http://evil.example","x")': "'@SUM(A1)",
+        "'-2+3": "'\tTAB",
+        "plain": "a-b",
+    }
+    jsonl_rows = [json.loads(line) for line in exports["jsonl"].decode().splitlines()]
+    assert {row["item_external_id"]: row["label"] for row in jsonl_rows} == labels
+    parquet_rows = pq.read_table(pa.BufferReader(exports["parquet"])).to_pylist()
+    assert {row["item_external_id"]: row["label"] for row in parquet_rows} == labels

@@ -119,8 +119,12 @@ class Frame:
 def svg(
     kind: str, title: str, frame: Frame, body: Sequence[str], *, empty: bool = False, max_width: int | None = None
 ) -> SafeString:
-    """Wrap chart elements in a responsive SVG element (never wider than `max_width` pixels if given)."""
-    style = f' style="max-width:{max_width}px"' if max_width else ""
+    """Wrap chart elements in a responsive SVG element (never wider than `max_width` pixels if given).
+
+    The width cap travels as `data-max-width` and static/dashboard/charts.js applies it: an inline `style`
+    attribute would need the CSP to allow inline styles.
+    """
+    style = f' data-max-width="{int(max_width)}"' if max_width else ""
     attrs = (
         f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width} {frame.height}" '
         f'class="chart chart-{esc(kind)}" role="img" aria-label="{esc(title)}" data-chart="{esc(kind)}" '

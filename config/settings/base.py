@@ -322,9 +322,6 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", NONCE],
-        # style="..." attributes only (no <style> element, no script): the label page's progress bar and the
-        # dashboard's chart widths still set them. Drop this line once both use classes.
-        "style-src-attr": ["'unsafe-inline'"],
         "img-src": ["'self'", "data:", *env_list("CSP_IMG_SOURCES", "https:")],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

@@ -106,10 +106,16 @@ def _new_pseudonym() -> str:
 
 
 def membership_join(*, project: Project, user, qualified: bool) -> ProjectMembership:
-    """Make the user a rater on the project (through the labeling core's membership service)."""
+    """Make the user a rater on the project (through the labeling core's membership service).
+
+    A reviewer or manager who also signs up to label keeps the role staff gave them: joining a campaign
+    never demotes anyone.
+    """
     from labeling.services.projects import membership_add
 
-    membership = membership_add(project=project, user=user, role=Role.RATER)
+    existing = ProjectMembership.objects.filter(project=project, user=user).exclude(status=MembershipStatus.REMOVED)
+    role = existing.values_list("role", flat=True).first() or Role.RATER
+    membership = membership_add(project=project, user=user, role=role)
     if membership.is_qualified != qualified:
         membership.is_qualified = qualified
         membership.save(update_fields=["is_qualified"])

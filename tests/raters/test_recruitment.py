@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
-from labeling.models import MembershipStatus, ProjectMembership
+from labeling.models import MembershipStatus, ProjectMembership, Role
 from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from labeling.services.items import items_import
@@ -304,3 +304,29 @@ def test_a_duplicated_sign_up_request_is_one_account_and_a_clear_409(make_projec
     assert sorted(codes) == [201, 409, 409, 409]
     assert get_user_model().objects.filter(username="twice").count() == 1
     assert RaterApplication.objects.filter(campaign=campaign).count() == 1
+
+
+def test_a_manager_who_joins_a_campaign_keeps_the_manager_role(make_project, make_campaign, make_user):
+    # Given a manager of the project who also signs up through its campaign to label
+    from labeling.services.projects import membership_add
+
+    project = make_project(regular=5)
+    manager = make_user()
+    membership_add(project=project, user=manager, role=Role.MANAGER)
+    campaign = make_campaign(project)
+
+    # When they join
+    application = campaign_join(campaign=campaign, user=manager)
+
+    # Then they are still a manager (joining never demotes anyone), and the application is recorded
+    assert ProjectMembership.objects.get(project=project, user=manager).role == Role.MANAGER
+    assert application.campaign_id == campaign.pk
+
+
+def test_a_malformed_rate_limit_fails_the_start_up_check(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.RATERS = {**getattr(settings, "RATERS", {}), "RATE_LIMITS": {"signup_address": "ten per hour"}}
+    with pytest.raises(SystemCheckError, match="raters.E001"):
+        call_command("check")

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from labeling.models import Project
 from labeling.services.item_formats import format_guess, records_from_file, upload_size_check
-from labeling.services.items import items_import
+from labeling.services.items import RECORD_KEYS, items_import
 
 KIND_FLAGS: dict[str, dict[str, bool]] = {
     "items": {},
@@ -20,16 +20,6 @@ KIND_FLAGS: dict[str, dict[str, bool]] = {
     "exam": {"is_gold": True, "is_exam": True},
     "practice": {"is_gold": True, "is_practice": True},
 }
-RECORD_FIELDS = (
-    "external_id",
-    "payload",
-    "priority",
-    "is_gold",
-    "gold_value",
-    "gold_explanation",
-    "is_exam",
-    "is_practice",
-)
 
 
 def _take(record: dict, column: str) -> Any:
@@ -78,9 +68,9 @@ def records_of_kind(
 def field_of(message: str) -> str:
     """The field an import error is about, for the per-row report (the message names it)."""
     head = message.split(":", 1)[0].strip()
-    if head in RECORD_FIELDS:
+    if head in RECORD_KEYS:
         return head
-    for name in RECORD_FIELDS:
+    for name in sorted(RECORD_KEYS, key=lambda key: (-len(key), key)):  # longest first: a fixed, specific match
         if name in message:
             return name
     return "row"

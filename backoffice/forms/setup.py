@@ -9,30 +9,6 @@ from django import forms
 from datasets.models import GoldPolicy
 from labeling.models import Project, Role
 
-PROJECT_FIELDS = [
-    "name",
-    "description",
-    "label_type",
-    "min_value",
-    "max_value",
-    "overlap",
-    "lease_seconds",
-    "gold_ratio",
-    "aggregation_method",
-    "confidence_threshold",
-    "requires_exam",
-    "exam_pass_mark",
-    "exam_cooldown_minutes",
-    "pause_min_gold",
-    "pause_gold_accuracy_below",
-    "fast_answer_seconds",
-    "pause_fast_share_above",
-    "pause_min_answers",
-    "pay_per_annotation_cents",
-    "gold_bonus_cents",
-    "gold_bonus_threshold",
-    "budget_cents",
-]
 # Fieldsets of the project form, in page (and tab) order.
 PROJECT_FIELDSETS = [
     ("Project", ["name", "description"]),
@@ -55,6 +31,8 @@ PROJECT_FIELDSETS = [
         ["pay_per_annotation_cents", "gold_bonus_cents", "gold_bonus_threshold", "budget_cents"],
     ),
 ]
+# The model fields the form edits, in page order; categories is a text field of its own (one per line).
+PROJECT_FIELDS = [name for _, group in PROJECT_FIELDSETS for name in group if name != "categories"]
 
 
 class ProjectForm(forms.Form):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from labeling.models import Annotation, AnnotationSource, Assignment, AssignmentStatus, InstructionVersion
 from labeling.selectors.assignments import assignment_for_task
+from labeling.selectors.crowd_items import is_crowd_item
 from labeling.selectors.instructions import instructions_current_for_user
 from labeling.services.annotation_rows import annotation_insert
 from labeling.services.assignment import slots_release
@@ -137,7 +138,7 @@ def annotation_submit(
     quality_after_annotation(annotation=annotation)
 
     item = assignment.item
-    if not item.is_gold and item.annotation_count >= project.overlap:
+    if is_crowd_item(item) and item.annotation_count >= project.overlap:
         item_id = item.pk
         transaction.on_commit(lambda: _resolve_later(item_id), robust=True)
     return annotation

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-
 import tarfile
 import tomllib
 import zipfile
@@ -110,5 +109,3 @@ def build_sdist(sdist_directory, config_settings=None) -> str:
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
     return filename
-
-

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
-
 from labeling_client import Client
 
 PASSWORD = "client-pw-123456789"

@@ -14,10 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import Resolver404, resolve
-from standardwebhooks.webhooks import Webhook
-
 from labeling_client import BadRequestError, NotFoundError, PermissionDeniedError, SignatureError
 from labeling_client.webhooks import verify, webhook_id
+from standardwebhooks.webhooks import Webhook
 
 
 def _has_route(path: str) -> bool:

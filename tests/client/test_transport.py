@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from labeling_client import BadRequestError, Client, RateLimitedError, ServerError
 
 

@@ -12,10 +12,10 @@ from collections import Counter
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from labeling_client import SKIP, ImportProgress, Task
 
 from config import celery_app
 from labeling.models import Item
-from labeling_client import SKIP, ImportProgress, Task
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

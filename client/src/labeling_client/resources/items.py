@@ -68,9 +68,7 @@ class Items(Resource):
                     bar.update(len(chunk))
                     bar.set_postfix(created=result.created, duplicates=result.duplicates, errors=result.error_count)
                 if callback is not None:
-                    callback(
-                        ImportProgress(result.sent, result.created, result.duplicates, result.error_count, total)
-                    )
+                    callback(ImportProgress(result.sent, result.created, result.duplicates, result.error_count, total))
         finally:
             if bar is not None:
                 bar.close()

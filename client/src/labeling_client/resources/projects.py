@@ -21,7 +21,7 @@ class Projects(Resource):
         return self._t.json("GET", f"api/projects/{object_id(project)}/")
 
     def create(self, name: str, *, label_type: str, categories: Sequence[Any] = (), **settings: Any) -> Project:
-        """Staff only. `settings` are the project's editable fields (overlap, lease_seconds, aggregation_method, ...)."""
+        """Staff only. `settings` are the editable fields (overlap, lease_seconds, aggregation_method, ...)."""
         body = {"name": name, "label_type": label_type, "categories": list(categories), **settings}
         return self._t.json("POST", "api/projects/", json=body)
 
@@ -50,9 +50,7 @@ class Projects(Resource):
 
     def remove_member(self, project: ProjectRef, user_id: int, *, reason: str = "") -> Member:
         """Remove a member; the server also bans them from the project until staff lift the ban."""
-        return self._t.json(
-            "DELETE", f"api/projects/{object_id(project)}/members/{user_id}/", json={"reason": reason}
-        )
+        return self._t.json("DELETE", f"api/projects/{object_id(project)}/members/{user_id}/", json={"reason": reason})
 
     # Instructions
 

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 META_COLUMNS = {"external_id", "priority", "is_gold", "gold_value", "gold_explanation", "is_exam", "is_practice"}
 
 
-
 def _cell(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None

@@ -13,8 +13,11 @@ from labeling_client import (
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     TransportError,
 )
+
+from tests.client.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,3 +124,20 @@ def test_an_unreachable_server_is_a_transport_error():
     with pytest.raises(TransportError) as caught:
         client.projects.get(1)
     assert str(port) in caught.value.message
+
+
+def test_a_throttled_login_is_rate_limited_with_retry_after(base_url, make_user):
+    """The real login throttle (2 a minute per account here): the third login is a RateLimitedError."""
+    from django.test import override_settings
+
+    from config.settings import base
+
+    make_user("throttled")
+    rates = {"login_address": "1000/min", "login_account": "2/min"}
+    with override_settings(REST_FRAMEWORK={**base.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
+        for _ in range(2):
+            Client.login(base_url, "throttled", PASSWORD).close()
+        with pytest.raises(RateLimitedError) as caught:
+            Client.login(base_url, "throttled", PASSWORD, max_retries=0)
+    assert caught.value.status == 429 and caught.value.code == "rate_limited"
+    assert caught.value.retry_after is not None and 1 <= caught.value.retry_after <= 60

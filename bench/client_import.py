@@ -66,11 +66,11 @@ def main() -> None:
     setup_django(args.database)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
+    from labeling_client import Client
 
     from labeling.models import Item, Project
     from labeling.services.items import items_import
     from labeling.services.projects import project_create
-    from labeling_client import Client
 
     call_command("migrate", verbosity=0)
     get_user_model().objects.create_user("bench-lead", password=PASSWORD, is_staff=True)

@@ -141,3 +141,21 @@ def test_a_throttled_login_is_rate_limited_with_retry_after(base_url, make_user)
             Client.login(base_url, "throttled", PASSWORD, max_retries=0)
     assert caught.value.status == 429 and caught.value.code == "rate_limited"
     assert caught.value.retry_after is not None and 1 <= caught.value.retry_after <= 60
+
+
+def test_from_env_logs_in_with_a_token_or_a_password(base_url, make_user, monkeypatch):
+    make_user("envy")
+    monkeypatch.setenv("LABELING_URL", base_url)
+    monkeypatch.setenv("LABELING_USERNAME", "envy")
+    monkeypatch.setenv("LABELING_PASSWORD", PASSWORD)
+    by_password = Client.from_env()
+    assert by_password.token and by_password.token_expiry
+    monkeypatch.setenv("LABELING_TOKEN", by_password.token)
+    assert Client.from_env().projects.list().count == 0  # the token works: an empty list, not a 401
+
+    by_password.logout()  # revoked: the same token is now refused
+    with pytest.raises(AuthenticationError):
+        Client.from_env().projects.list().to_list()
+    monkeypatch.delenv("LABELING_URL")
+    with pytest.raises(ValueError):
+        Client.from_env()

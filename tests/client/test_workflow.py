@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from labeling_client import SKIP, ImportProgress, Task
+from labeling_client import SKIP, ImportProgress, PermissionDeniedError, Task
 
 from config import celery_app
 from labeling.models import Item
@@ -135,3 +135,38 @@ def test_raters_label_until_nothing_is_left(staff, rater_client):
     assert counts == [6, 6]
     assert all(client.tasks.next(project) is None for client in raters)
     assert staff.annotations.list(project=project).count == 11
+
+
+def test_a_scripted_rater_follows_new_instructions_mid_run(staff, rater_client):
+    # Given a rater labeling under instructions v1
+    project = staff.projects.create(
+        "client-instructions", label_type="single", categories=CATEGORIES, overlap=1, pause_fast_share_above=None
+    )
+    staff.items.bulk_import(project, [{"external_id": f"i-{n}", "payload": {"n": n}} for n in range(6)])
+    staff.projects.publish_instructions(project, "v1")
+    rater = rater_client("ivy")
+    staff.projects.add_member(project, username="ivy")
+    seen: list[tuple[int, int | None]] = []
+
+    def labeler(task: Task) -> str:
+        seen.append((task.payload["n"], task.instruction_version))
+        if len(seen) == 3:  # staff publish v2 while the rater holds the third task
+            staff.projects.publish_instructions(project, "v2: read this first")
+        return truth(task)
+
+    # When the rater runs with acknowledge_instructions
+    done = rater.tasks.run(project, labeler, acknowledge_instructions=True)
+
+    # Then the label made under v1 for the third task was refused, asked again under v2, and all six saved
+    assert done == 6
+    assert seen[2][1] == 1 and seen[3] == (seen[2][0], 2)
+    assert {version for _, version in seen[4:]} == {2}
+    saved = staff.annotations.list(project=project).to_list()
+    assert len(saved) == 6 and [a["instruction_version"] for a in saved].count(2) == 4
+
+    # And without the option the same situation is an error the script sees
+    staff.items.bulk_import(project, [{"external_id": "i-late", "payload": {"n": 7}}])
+    staff.projects.publish_instructions(project, "v3")
+    with pytest.raises(PermissionDeniedError) as caught:
+        rater.tasks.run(project, truth)
+    assert caught.value.code == "instructions_not_acknowledged"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import requests
@@ -49,6 +50,20 @@ class Client:
         client = cls(base_url, **options)
         client.authenticate(username, password)
         return client
+
+    @classmethod
+    def from_env(cls, **options: Any) -> Client:
+        """`LABELING_URL` with `LABELING_TOKEN`, or with `LABELING_USERNAME` and `LABELING_PASSWORD`."""
+        url = os.environ.get("LABELING_URL")
+        if not url:
+            raise ValueError("Set LABELING_URL (and LABELING_TOKEN, or LABELING_USERNAME and LABELING_PASSWORD).")
+        token = os.environ.get("LABELING_TOKEN")
+        if token:
+            return cls(url, token, **options)
+        username, password = os.environ.get("LABELING_USERNAME"), os.environ.get("LABELING_PASSWORD")
+        if not (username and password):
+            raise ValueError("Set LABELING_TOKEN, or LABELING_USERNAME and LABELING_PASSWORD.")
+        return cls.login(url, username, password, **options)
 
     def authenticate(self, username: str, password: str) -> str:
         self.transport.token = None

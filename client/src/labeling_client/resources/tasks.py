@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from labeling_client.errors import ConflictError, PermissionDeniedError
 from labeling_client.resources.base import Resource, object_id
 from labeling_client.resources.projects import ProjectRef
 from labeling_client.types import Annotation, Task
+
+INSTRUCTION_CODES = {"instructions_not_acknowledged", "instructions_changed"}
 
 SKIP = object()
 """Return this from a labeler passed to `Tasks.run` to skip the task instead of labeling it."""
@@ -52,20 +55,35 @@ class Tasks(Resource):
         *,
         limit: int | None = None,
         skip_reason: str = "scripted rater skipped",
+        acknowledge_instructions: bool = False,
     ) -> int:
         """Label until nothing is left (or `limit` tasks): `labeler(task)` returns a value, or SKIP.
 
-        Returns the number of tasks submitted or skipped.
+        With `acknowledge_instructions`, a new instructions version is acknowledged when the server asks
+        for it, and a label refused because the instructions changed mid-task is asked of the labeler
+        again under the new version (the server keeps the lease). Returns the tasks submitted or skipped.
         """
         done = 0
         while limit is None or done < limit:
-            task = self.next(project)
+            try:
+                task = self.next(project)
+            except PermissionDeniedError as exc:
+                if acknowledge_instructions and exc.code in INSTRUCTION_CODES:
+                    self._t.json("POST", f"api/projects/{object_id(project)}/instructions/acknowledge/")
+                    continue
+                raise
             if task is None:
                 break
             value = labeler(task)
-            if value is SKIP:
-                self.skip(task, skip_reason)
-            else:
-                self.submit(task, value)
+            try:
+                if value is SKIP:
+                    self.skip(task, skip_reason)
+                else:
+                    self.submit(task, value)
+            except (ConflictError, PermissionDeniedError) as exc:
+                if acknowledge_instructions and exc.code in INSTRUCTION_CODES:
+                    self._t.json("POST", f"api/projects/{object_id(project)}/instructions/acknowledge/")
+                    continue  # the next lease is this task again, under the new version
+                raise
             done += 1
         return done

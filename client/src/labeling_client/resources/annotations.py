@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from labeling_client.pagination import Paginated
 from labeling_client.resources.base import Resource, object_id
 from labeling_client.resources.projects import ProjectRef
 from labeling_client.types import Annotation, Resolution, ResolvedLabel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Annotations(Resource):
@@ -15,6 +21,35 @@ class Annotations(Resource):
         """A rater sees only their own annotations; staff every one (with item and rater ids)."""
         params = {"project": object_id(project) if project is not None else None}
         return Paginated(self._t, "api/annotations/", params, page_size=page_size)
+
+    def import_table(
+        self,
+        project: str,
+        labels: pd.DataFrame | str | Path | Iterable[Sequence[Any]],
+        *,
+        gold: pd.DataFrame | str | Path | Iterable[Sequence[Any]] | None = None,
+        create: bool = False,
+        label_type: str | None = None,
+        categories: Sequence[str] | None = None,
+        method: str | None = None,
+        duplicates: str = "error",
+    ) -> dict[str, Any]:
+        """Staff: bring your own crowd labels (item, rater, value) and optional gold (item, value).
+
+        `labels` is a DataFrame with those columns, a CSV/TSV path, or rows of (item, rater, value); the
+        project is named (and created with `create`, a `label_type` and `categories`). Returns the summary.
+        """
+        fields: dict[str, Any] = {"project": project, "create": str(create).lower(), "duplicates": duplicates}
+        if label_type:
+            fields["label_type"] = label_type
+        if categories:
+            fields["categories"] = ",".join(categories)
+        if method:
+            fields["method"] = method
+        files = {"file": _table_file(labels, ("item", "rater", "value"))}
+        if gold is not None:
+            files["gold"] = _table_file(gold, ("item", "value"))
+        return self._t.json("POST", "api/annotation-imports/", data=fields, files=files)
 
 
 class Resolutions(Resource):
@@ -49,6 +84,23 @@ class Labels(Resource):
         return Paginated(
             self._t, f"api/projects/{object_id(project)}/labels/", {"since": _rfc3339(since)}, page_size=page_size
         )
+
+
+def _table_file(source: Any, columns: tuple[str, ...]) -> tuple[str, bytes, str]:
+    """A CSV upload built in memory (a path is sent as it is; .tsv/.tab keep their tab separator)."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        return path.name, path.read_bytes(), "text/csv"
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if hasattr(source, "to_csv"):
+        source[list(columns)].to_csv(buffer, index=False)
+    else:
+        writer.writerow(columns)
+        writer.writerows(source)
+    return "labels.csv", buffer.getvalue().encode(), "text/csv"
 
 
 def _rfc3339(value: Any) -> str | None:

@@ -14,7 +14,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >&2
   .venv/bin/python -m pip install -q -r requirements.txt >&2
   # The Python client (client/), editable: its dependencies are already pinned in requirements.txt.
-  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e client >&2
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e ./client >&2
   echo "$want" > "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 from celery.contrib.testing.worker import start_worker
 from labeling_client import SKIP, ImportProgress, PermissionDeniedError, Task
@@ -34,7 +35,7 @@ def contrarian(task: Task) -> str:
     return CATEGORIES[1 - CATEGORIES.index(right)] if int(task.payload["n"]) % 5 == 0 else right
 
 
-def test_whole_workflow_from_the_client(staff, rater_client):
+def test_whole_workflow_from_the_client(staff, rater_client, tmp_path):
     # Given a project made by staff through the client
     project = staff.projects.create(
         "client-workflow",
@@ -112,6 +113,13 @@ def test_whole_workflow_from_the_client(staff, rater_client):
     # And the same export as a pyarrow Table has the same rows
     table = staff.datasets.to_arrow("client-workflow", version["number"])
     assert table.num_rows == len(frame) and "soft_label" in table.column_names
+    # And a download streamed to a file, with its byte count reported, holds the same table
+    received: list[int] = []
+    path = staff.datasets.download(
+        "client-workflow", version["number"], tmp_path / "v.parquet", progress=received.append
+    )
+    assert received[-1] == path.stat().st_size > 0
+    assert pq.read_table(path).equals(table)
 
 
 def test_raters_label_until_nothing_is_left(staff, rater_client):

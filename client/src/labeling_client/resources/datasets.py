@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("parquet", "csv", "jsonl")
 STREAM_CHUNK = 1 << 20
+ByteProgress = Callable[[int], None] | bool | None
 
 
 class Datasets(Resource):
@@ -85,38 +86,58 @@ class Datasets(Resource):
         started = self.build(name)
         return self.wait(name, int(started["number"]), **wait)
 
-    def export_bytes(self, name: str, number: int, *, fmt: str = "parquet") -> bytes:
-        """The whole export in memory; the server streams it, so this reads it chunk by chunk."""
+    def export_bytes(self, name: str, number: int, *, fmt: str = "parquet", progress: ByteProgress = None) -> bytes:
+        """The whole export in memory; the server streams it, so this reads it chunk by chunk.
+
+        `progress` is called with the bytes received so far after each block, or True for a tqdm bar.
+        """
         buffer = io.BytesIO()
-        self._stream_into(buffer, name, number, fmt)
+        self._stream_into(buffer, name, number, fmt, progress)
         return buffer.getvalue()
 
-    def download(self, name: str, number: int, path: str | Path, *, fmt: str = "parquet") -> Path:
+    def download(
+        self, name: str, number: int, path: str | Path, *, fmt: str = "parquet", progress: ByteProgress = None
+    ) -> Path:
         """Stream the export to a file without holding it in memory."""
         target = Path(path)
         with target.open("wb") as handle:
-            self._stream_into(handle, name, number, fmt)
+            self._stream_into(handle, name, number, fmt, progress)
         return target
 
-    def to_arrow(self, name: str, number: int) -> pa.Table:
+    def to_arrow(self, name: str, number: int, *, progress: ByteProgress = None) -> pa.Table:
         """The version's Parquet export as a pyarrow Table (read from memory, no temporary file)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return pq.read_table(pa.BufferReader(self.export_bytes(name, number, fmt="parquet")))
+        return pq.read_table(pa.BufferReader(self.export_bytes(name, number, fmt="parquet", progress=progress)))
 
-    def to_pandas(self, name: str, number: int) -> pd.DataFrame:
-        return self.to_arrow(name, number).to_pandas()
+    def to_pandas(self, name: str, number: int, *, progress: ByteProgress = None) -> pd.DataFrame:
+        return self.to_arrow(name, number, progress=progress).to_pandas()
 
     def diff(self, name: str, *, old: int, new: int | None = None) -> dict[str, Any]:
         return self._t.json("GET", f"api/datasets/{name}/diff/", params={"old": old, "new": new})
 
-    def _stream_into(self, handle: Any, name: str, number: int, fmt: str) -> None:
+    def _stream_into(self, handle: Any, name: str, number: int, fmt: str, progress: ByteProgress) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"fmt must be one of {', '.join(FORMATS)}")
         response = self._t.request(
             "GET", f"api/datasets/{name}/versions/{number}/export/{fmt}/", stream=True, headers={"Accept": "*/*"}
         )
-        with response:
-            for block in response.iter_content(STREAM_CHUNK):
-                handle.write(block)
+        bar = None
+        if progress is True:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(unit="B", unit_scale=True, desc=f"{name} v{number}.{fmt}")
+        received = 0
+        try:
+            with response:
+                for block in response.iter_content(STREAM_CHUNK):
+                    handle.write(block)
+                    received += len(block)
+                    if bar is not None:
+                        bar.update(len(block))
+                    elif callable(progress):
+                        progress(received)
+        finally:
+            if bar is not None:
+                bar.close()

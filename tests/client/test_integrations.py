@@ -10,9 +10,12 @@ import base64
 import importlib.util
 import json
 import os
+import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import requests
 from django.urls import Resolver404, resolve
 from labeling_client import BadRequestError, NotFoundError, PermissionDeniedError, SignatureError
 from labeling_client.webhooks import verify, webhook_id
@@ -134,3 +137,34 @@ def test_webhooks_register_rotate_and_deliveries(staff, rater_client):
     staff.webhooks.delete(hook)
     with pytest.raises(NotFoundError):
         staff.webhooks.get(hook)
+
+
+def _receiver_module():
+    path = Path(__file__).resolve().parent.parent.parent / "client" / "examples" / "webhook_receiver.py"
+    spec = importlib.util.spec_from_file_location("webhook_receiver", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_example_receiver_verifies_and_handles_a_repeat_once():
+    # Given the example receiver on a free port, with the current and the previous secret
+    old, new = _secret(), _secret()
+    handled: list[dict] = []
+    server = _receiver_module().make_server([new, old], handled.append, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    try:
+        body, headers = _signed(old, EVENT, msg_id="msg_42")
+        # When the same delivery arrives twice (a retry), and a forged one once
+        first = requests.post(url, data=body, headers=headers, timeout=10)
+        again = requests.post(url, data=body, headers=headers, timeout=10)
+        forged = requests.post(url, data=body.replace(b"s-1", b"s-9"), headers=headers, timeout=10)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    # Then both copies are accepted, the event is handled once, and the forgery is refused
+    assert (first.status_code, again.status_code, forged.status_code) == (204, 204, 400)
+    assert handled == [EVENT]

@@ -7,6 +7,7 @@ import pytest
 from labeling_client import BadRequestError, WaitTimeoutError
 from labeling_client.resources.records import records_and_total
 
+from config import celery_app
 from labeling.models import Item
 from labeling.services.item_formats import parse_csv, parse_jsonl
 
@@ -82,7 +83,10 @@ def test_waiting_for_a_build_nobody_runs_times_out(staff):
     started = staff.datasets.build("client-wait")
     assert started["status"] == "building"
     polled = []
-    with pytest.raises(WaitTimeoutError) as caught:
-        staff.datasets.wait("client-wait", started["number"], timeout=0.5, poll=0.1, progress=polled.append)
+    try:
+        with pytest.raises(WaitTimeoutError) as caught:
+            staff.datasets.wait("client-wait", started["number"], timeout=0.5, poll=0.1, progress=polled.append)
+    finally:
+        celery_app.control.purge()  # the queued build would otherwise wait in Redis for a later test's worker
     assert "building" in str(caught.value) and len(polled) >= 2
     assert all(version["status"] == "building" for version in polled)

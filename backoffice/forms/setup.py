@@ -14,6 +14,7 @@ PROJECT_FIELDSETS = [
     ("Project", ["name", "description"]),
     ("Label schema", ["label_type", "categories", "min_value", "max_value"]),
     ("Assignment", ["overlap", "lease_seconds", "gold_ratio"]),
+    ("Adaptive overlap", ["overlap_policy", "overlap_min", "overlap_max", "overlap_target"]),
     ("Resolution", ["aggregation_method", "confidence_threshold"]),
     ("Qualification exam", ["requires_exam", "exam_pass_mark", "exam_cooldown_minutes"]),
     (

@@ -5,6 +5,7 @@ from labeling.api.resolution_views import (
     AgreementReportApi,
     AnnotationImportApi,
     ConfusionMatrixApi,
+    ItemOverlapDecisionApi,
     ItemResolutionHistoryApi,
     ProjectReportApi,
     ProjectResolveApi,
@@ -21,5 +22,6 @@ urlpatterns: list = [
     path("projects/<int:project_id>/resolve/", ProjectResolveApi.as_view(), name="project-resolve"),
     path("resolutions/<int:resolution_id>/adjudicate/", ResolutionAdjudicateApi.as_view(), name="adjudicate"),
     path("items/<int:item_id>/resolutions/", ItemResolutionHistoryApi.as_view(), name="item-resolutions"),
+    path("items/<int:item_id>/overlap/", ItemOverlapDecisionApi.as_view(), name="item-overlap"),
     path("annotation-imports/", AnnotationImportApi.as_view(), name="annotation-import"),
 ]

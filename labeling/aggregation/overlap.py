@@ -98,7 +98,7 @@ class RaterModel:
             weight = seen[:, None]
             mixed = (weight * evidence.confusion + self.prior_weight * prior / v) / (weight + self.prior_weight / v)
             floor = (1.0 - self.max_reliability) / max(v - 1, 1)
-            mixed = np.clip(mixed, floor, None)
+            mixed = np.clip(mixed, floor, self.max_reliability)
             return mixed / mixed.sum(axis=1, keepdims=True)
         return self._one_coin(self._shrunk_accuracy(evidence))
 

@@ -40,7 +40,7 @@ from labeling.services.resolution_rows import ResultRows, distribution_key
 BELOW_TARGET_REASON = "below_target"  # the adjudication reason of an item that reached its maximum unsure
 
 _VOTES_SQL = """
-SELECT rater_id, value FROM labeling_annotation WHERE item_id = %s ORDER BY created_at, id LIMIT %s
+SELECT rater_id, value::text FROM labeling_annotation WHERE item_id = %s ORDER BY created_at, id LIMIT %s
 """
 
 
@@ -110,7 +110,7 @@ def _votes(item: Item, limit: int) -> list[tuple[int, str]]:
     with connection.cursor() as cursor:
         cursor.execute(_VOTES_SQL, [item.pk, limit])
         rows = cursor.fetchall()
-    return [(rater, distribution_key(value)) for rater, value in rows]  # psycopg decodes jsonb
+    return [(rater, distribution_key(json.loads(value))) for rater, value in rows]
 
 
 def overlap_after_annotation(*, project: Project, item: Item) -> OverlapDecision | None:

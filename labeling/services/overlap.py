@@ -30,6 +30,7 @@ from labeling.aggregation.overlap import (
     overlap_decide,
     pooled_accuracy,
 )
+from labeling.aggregation.overlap_replay import ModelSettings
 from labeling.conf import adaptive_model_settings
 from labeling.models import AggregationFit, Item, ItemOverlapDecision, Project, RaterReliability
 from labeling.models import OverlapPolicy as PolicyChoice
@@ -190,3 +191,9 @@ def flag_below_target(*, project: Project, rows: ResultRows) -> ResultRows:
         rows.reason = np.where(below & ~rows.needs, BELOW_TARGET_REASON, rows.reason).astype(rows.reason.dtype)
         rows.needs = rows.needs | below
     return rows
+
+
+def replay_settings() -> ModelSettings:
+    """The live posterior's settings, for the replay (manage.py overlap_replay, bench/adaptive_overlap.py)."""
+    prior, weight, cap = adaptive_model_settings()
+    return ModelSettings(prior_accuracy=prior, prior_weight=weight, max_reliability=cap)

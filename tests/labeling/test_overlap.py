@@ -236,3 +236,28 @@ def test_gold_and_regular_submits_run_the_same_statements_under_adaptive_overlap
     assert statements[True] == statements[False]
     # Gold never gains a slot
     assert set(Item.objects.filter(project=project, is_gold=True).values_list("slots_open", flat=True)) == {1}
+
+
+def test_the_decision_is_visible_to_staff_in_the_api_and_never_to_raters(adaptive, make_rater, staff):
+    from rest_framework.test import APIClient
+
+    project = adaptive()
+    raters = [make_rater(project) for _ in range(2)]
+    _label(project, raters[0], "cat")
+    _label(project, raters[1], "cat")
+    item = Item.objects.get(project=project)
+    api = APIClient()
+    api.force_authenticate(staff)
+    shown = api.get(f"/api/items/{item.pk}/overlap/")
+    assert shown.status_code == 200
+    body = shown.json()
+    assert body["outcome"] == "more" and body["reason"] == "below_target" and body["raters_used"] == 2
+    assert set(body["posterior"]) == {"cat", "dog", "bird"} and body["label"] == "cat"
+    listed = api.get(f"/api/projects/{project.pk}/items/").json()["results"][0]
+    assert listed["overlap_decision"]["reason"] == "below_target"
+    settings = api.get(f"/api/projects/{project.pk}/").json()
+    assert settings["overlap_policy"] == "adaptive" and settings["overlap_target"] == 0.95
+    # A rater of the project sees neither the decision nor the settings
+    api.force_authenticate(raters[0])
+    assert api.get(f"/api/items/{item.pk}/overlap/").status_code in (403, 404)
+    assert "overlap_target" not in api.get(f"/api/projects/{project.pk}/").json()

@@ -30,6 +30,7 @@ from labeling.api.resolution_serializers import (
 from labeling.models import Project
 from labeling.selectors.agreement import agreement_report, confusion_matrix, project_report, rater_reliability
 from labeling.selectors.items import item_get_for_user, item_overlap_decision
+from labeling.selectors.overlap import project_overlap_summary
 from labeling.selectors.projects import project_get_for_user, user_can_manage, user_can_review
 from labeling.selectors.resolution import adjudication_queue, resolution_history
 from labeling.services.adjudication import resolution_adjudicate
@@ -148,6 +149,15 @@ class ItemOverlapDecisionApi(APIView):
         if decision is None:
             raise NotFoundError("No overlap decision for this item.", extra={"code": "no_overlap_decision"})
         return Response(OverlapDecisionOutputSerializer(decision).data)
+
+
+class ProjectOverlapSummaryApi(APIView):
+    """Adaptive overlap on the project: items by stop reason, raters used, labels spent against the maximum."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = _reviewable_project(request, project_id)
+        return Response(project_overlap_summary(project=project))
 
 
 class AnnotationImportApi(APIView):

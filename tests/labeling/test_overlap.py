@@ -261,3 +261,28 @@ def test_the_decision_is_visible_to_staff_in_the_api_and_never_to_raters(adaptiv
     api.force_authenticate(raters[0])
     assert api.get(f"/api/items/{item.pk}/overlap/").status_code in (403, 404)
     assert "overlap_target" not in api.get(f"/api/projects/{project.pk}/").json()
+
+
+def test_the_project_summary_counts_stops_and_labels_spent(adaptive, make_rater, staff):
+    from rest_framework.test import APIClient
+
+    # Given two items: one settled by three agreeing labels, one split until the maximum (3)
+    project = adaptive(items=2, overlap_max=3)
+    raters = [make_rater(project) for _ in range(6)]
+    answers = {0: ["cat", "cat", "cat"], 1: ["cat", "dog", "bird"]}
+    for item in Item.objects.filter(project=project):
+        n = item.payload["n"]
+        for rater, value in zip(raters[3 * n : 3 * n + 3], answers[n], strict=True):
+            lease = assignment_lease_next(project=project, rater=rater)
+            while lease.item_id != item.pk:  # the queue order is random: give other items back untouched
+                from labeling.services.annotations import assignment_skip
+
+                assignment_skip(assignment_id=lease.pk, rater=rater, reason="test order")
+                lease = assignment_lease_next(project=project, rater=rater)
+            annotation_submit(assignment_id=lease.pk, rater=rater, value=value)
+    api = APIClient()
+    api.force_authenticate(staff)
+    summary = api.get(f"/api/projects/{project.pk}/overlap/").json()
+    assert summary["by_reason"] == {"max_reached": 1, "target_reached": 1}
+    assert summary["items_done"] == 2 and summary["labels_used"] == 6
+    assert summary["labels_at_max"] == 6 and summary["share_of_max"] == 1.0

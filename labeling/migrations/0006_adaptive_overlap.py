@@ -6,68 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('labeling', '0005_blind_tasks'),
+        ("labeling", "0005_blind_tasks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ItemOverlapDecision',
+            name="ItemOverlapDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(max_length=8)),
-                ('reason', models.CharField(max_length=32)),
-                ('method', models.CharField(max_length=32)),
-                ('label', models.JSONField(blank=True, null=True)),
-                ('confidence', models.FloatField()),
-                ('posterior', models.JSONField(default=dict)),
-                ('raters_used', models.PositiveSmallIntegerField()),
-                ('slots_opened', models.PositiveSmallIntegerField(default=0)),
-                ('decided_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("outcome", models.CharField(max_length=8)),
+                ("reason", models.CharField(max_length=32)),
+                ("method", models.CharField(max_length=32)),
+                ("label", models.JSONField(blank=True, null=True)),
+                ("confidence", models.FloatField()),
+                ("posterior", models.JSONField(default=dict)),
+                ("raters_used", models.PositiveSmallIntegerField()),
+                ("slots_opened", models.PositiveSmallIntegerField(default=0)),
+                ("decided_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.AddField(
-            model_name='project',
-            name='overlap_max',
+            model_name="project",
+            name="overlap_max",
             field=models.PositiveSmallIntegerField(default=5),
         ),
         migrations.AddField(
-            model_name='project',
-            name='overlap_min',
+            model_name="project",
+            name="overlap_min",
             field=models.PositiveSmallIntegerField(default=2),
         ),
         migrations.AddField(
-            model_name='project',
-            name='overlap_policy',
-            field=models.CharField(choices=[('fixed', 'Fixed overlap'), ('adaptive', 'Adaptive overlap')], default='fixed', max_length=16),
+            model_name="project",
+            name="overlap_policy",
+            field=models.CharField(
+                choices=[("fixed", "Fixed overlap"), ("adaptive", "Adaptive overlap")], default="fixed", max_length=16
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='overlap_target',
+            model_name="project",
+            name="overlap_target",
             field=models.FloatField(default=0.95),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('overlap_min__gte', 1), ('overlap_max__gte', models.F('overlap_min'))), name='project_overlap_range'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("overlap_min__gte", 1), ("overlap_max__gte", models.F("overlap_min"))),
+                name="project_overlap_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('overlap_target__gt', 0.5), ('overlap_target__lt', 1)), name='project_overlap_target_range'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("overlap_target__gt", 0.5), ("overlap_target__lt", 1)),
+                name="project_overlap_target_range",
+            ),
         ),
         migrations.AddField(
-            model_name='itemoverlapdecision',
-            name='item',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='overlap_decision', to='labeling.item'),
+            model_name="itemoverlapdecision",
+            name="item",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="overlap_decision", to="labeling.item"
+            ),
         ),
         migrations.AddField(
-            model_name='itemoverlapdecision',
-            name='project',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='labeling.project'),
+            model_name="itemoverlapdecision",
+            name="project",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="labeling.project"
+            ),
         ),
         migrations.AddIndex(
-            model_name='itemoverlapdecision',
-            index=models.Index(fields=['project', 'reason'], name='overlap_decision_reason_idx'),
+            model_name="itemoverlapdecision",
+            index=models.Index(fields=["project", "reason"], name="overlap_decision_reason_idx"),
         ),
     ]

@@ -286,3 +286,27 @@ def test_the_project_summary_counts_stops_and_labels_spent(adaptive, make_rater,
     assert summary["by_reason"] == {"max_reached": 1, "target_reached": 1}
     assert summary["items_done"] == 2 and summary["labels_used"] == 6
     assert summary["labels_at_max"] == 6 and summary["share_of_max"] == 1.0
+
+
+def test_the_refit_task_refreshes_the_reliabilities_the_decision_reads(adaptive, make_rater):
+    from config import celery_app
+    from labeling.services.overlap import rater_model
+    from labeling.tasks import refit_reliability_projects
+
+    # Given an adaptive majority-vote project where raters mostly agree (no fit yet: the 0.7 prior)
+    project = adaptive(items=6, overlap_max=3)
+    raters = [make_rater(project) for _ in range(3)]
+    assert rater_model(project=project, rater_ids=[]).prior_accuracy == 0.7
+    for rater in raters:
+        while _label(project, rater, "cat") is not None:
+            pass
+    # When the periodic refit runs (majority projects are refitted because they are adaptive)
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        assert refit_reliability_projects() >= 1
+    finally:
+        celery_app.conf.task_always_eager = previous
+    # Then the decision's pooled accuracy is the fitted one (everyone agreed with the majority), capped
+    assert RaterReliability.objects.filter(project=project).count() == 3
+    assert rater_model(project=project, rater_ids=[]).prior_accuracy == pytest.approx(0.99)

@@ -310,3 +310,12 @@ def test_the_refit_task_refreshes_the_reliabilities_the_decision_reads(adaptive,
     # Then the decision's pooled accuracy is the fitted one (everyone agreed with the majority), capped
     assert RaterReliability.objects.filter(project=project).count() == 3
     assert rater_model(project=project, rater_ids=[]).prior_accuracy == pytest.approx(0.99)
+
+
+def test_unsafe_adaptive_settings_fail_the_start_up_check(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.LABELING = {**getattr(settings, "LABELING", {}), "ADAPTIVE_MAX_RELIABILITY": 1.0}
+    with pytest.raises(SystemCheckError, match="ADAPTIVE_MAX_RELIABILITY"):
+        call_command("check")

@@ -40,8 +40,10 @@ from labeling.services.resolution_rows import ResultRows, distribution_key
 
 BELOW_TARGET_REASON = "below_target"  # the adjudication reason of an item that reached its maximum unsure
 
+# In (item, rater) key order, so the read walks that unique index and stops at the limit: a gold item many
+# raters answered costs what a regular item costs (ADR 0008). Order does not matter to the posterior.
 _VOTES_SQL = """
-SELECT rater_id, value::text FROM labeling_annotation WHERE item_id = %s ORDER BY created_at, id LIMIT %s
+SELECT rater_id, value::text FROM labeling_annotation WHERE item_id = %s ORDER BY item_id, rater_id LIMIT %s
 """
 
 

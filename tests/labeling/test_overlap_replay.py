@@ -95,3 +95,25 @@ def test_bad_files_are_a_message(tmp_path, temp_files):
         call_command("overlap_replay", str(wrong), "--gold", str(gold), verbosity=0)
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("overlap_replay", str(tmp_path / "missing.csv"), "--gold", str(gold), verbosity=0)
+
+
+@pytest.mark.django_db
+def test_the_project_settings_are_the_defaults_of_a_replay(temp_files, make_project):
+    labels, gold, _ = temp_files
+    make_project(
+        name="temporal",
+        categories=["1", "2"],
+        overlap_policy="adaptive",
+        overlap_min=3,
+        overlap_max=4,
+        overlap_target=0.9,
+        aggregation_method="weighted",
+    )
+    report = _run(labels, "--gold", gold, "--project", "temporal")
+    assert (report["policy"], report["min"], report["max"], report["target"]) == ("adaptive", 3, 4, 0.9)
+    assert report["method"] == "weighted"
+    assert all(3 <= n <= 4 for n in report["raters_used"].values())
+    # A flag given on the command line wins over the project's setting
+    assert _run(labels, "--gold", gold, "--project", "temporal", "--max", 6)["max"] == 6
+    with pytest.raises(CommandError, match="No project"):
+        call_command("overlap_replay", str(labels), "--gold", str(gold), "--project", "nope", verbosity=0)

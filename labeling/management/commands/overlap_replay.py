@@ -30,12 +30,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("annotations", help="CSV/TSV with item, rater, value (arrival order)")
         parser.add_argument("--gold", required=True, help="CSV/TSV with item, value")
-        parser.add_argument("--policy", choices=("fixed", "adaptive"), default="adaptive")
-        parser.add_argument("--overlap", type=int, default=3, help="Labels per item under --policy fixed")
-        parser.add_argument("--min", type=int, default=2, dest="min_raters")
-        parser.add_argument("--max", type=int, default=10, dest="max_raters")
-        parser.add_argument("--target", type=float, default=0.95)
-        parser.add_argument("--method", choices=METHODS, default="dawid_skene", help="The project's aggregation")
+        parser.add_argument("--project", help="Take policy, overlap, min, max, target and method from this project")
+        parser.add_argument("--policy", choices=("fixed", "adaptive"))
+        parser.add_argument("--overlap", type=int, help="Labels per item under --policy fixed (default 3)")
+        parser.add_argument("--min", type=int, dest="min_raters", help="default 2")
+        parser.add_argument("--max", type=int, dest="max_raters", help="default 10")
+        parser.add_argument("--target", type=float, help="default 0.95")
+        parser.add_argument("--method", choices=METHODS, help="The aggregation (default dawid_skene)")
         parser.add_argument("--refit-every", type=int, default=None, help="Refit every N labels (default: per pass)")
         parser.add_argument("--seed", type=int, default=0, help="Order of items within a pass with --refit-every")
         parser.add_argument("--columns", help="Header names for item,rater,value in ANNOTATIONS, comma-separated")
@@ -57,7 +58,31 @@ class Command(BaseCommand):
             raise CommandError("--target must be above 0.5 and below 1.")
         return OverlapPolicy(min_raters=low, max_raters=high, target=target)
 
+    def _defaults(self, opts) -> None:
+        """Flags given win; then the project's settings (with --project); then the defaults."""
+        defaults = {"policy": "adaptive", "overlap": 3, "min_raters": 2, "max_raters": 10, "target": 0.95}
+        defaults["method"] = "dawid_skene"
+        if opts["project"]:
+            from labeling.models import Project
+            from labeling.services.overlap import posterior_method
+
+            project = Project.objects.filter(name=opts["project"]).first()
+            if project is None:
+                raise CommandError(f"No project named {opts['project']!r}")
+            defaults.update(
+                policy=project.overlap_policy,
+                overlap=project.overlap,
+                min_raters=project.overlap_min,
+                max_raters=project.overlap_max,
+                target=project.overlap_target,
+                method=posterior_method(project),
+            )
+        for key, value in defaults.items():
+            if opts[key] is None:
+                opts[key] = value
+
     def handle(self, *args, **opts):
+        self._defaults(opts)
         policy = self._policy(opts)
         if opts["refit_every"] is not None and opts["refit_every"] < 1:
             raise CommandError("--refit-every must be at least 1.")

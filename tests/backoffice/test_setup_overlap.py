@@ -23,6 +23,8 @@ def test_a_project_is_made_adaptive_from_the_setup_form(client, lead):  # noqa: 
     )
     page = client.get(reverse("dashboard:setup_project_edit", args=[project.pk])).content.decode()
     assert 'name="overlap_target"' in page and "Adaptive overlap" in page
+    overview = client.get(reverse("dashboard:setup", args=[project.pk])).content.decode()
+    assert "adaptive overlap 2–6 to 0.97" in overview
 
 
 def test_a_bad_target_or_range_is_refused_beside_its_field(client, lead):  # noqa: F811

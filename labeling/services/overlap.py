@@ -28,7 +28,6 @@ from labeling.aggregation.overlap import (
     RaterEvidence,
     RaterModel,
     overlap_decide,
-    pooled_accuracy,
 )
 from labeling.aggregation.overlap_replay import ModelSettings
 from labeling.conf import adaptive_model_settings
@@ -80,8 +79,8 @@ def rater_model(*, project: Project, rater_ids: list[int]) -> RaterModel:
         totals = RaterReliability.objects.filter(project=project).aggregate(
             weighted=Sum(F("reliability") * Cast("annotation_count", FloatField())), labels=Sum("annotation_count")
         )
-        if totals["labels"]:
-            prior = pooled_accuracy([(totals["weighted"] / totals["labels"], totals["labels"])], default=prior)
+        if totals["labels"]:  # the label-weighted mean of the fitted reliabilities
+            prior = float(totals["weighted"]) / float(totals["labels"])
         if method != MAJORITY:
             for row in RaterReliability.objects.filter(project=project, rater_id__in=rater_ids).only(
                 "rater_id", "reliability", "confusion", "annotation_count"

@@ -8,6 +8,11 @@ server's worker pool); every worker cycles through its share of the raters, call
 (`assignment_lease_next`, then `annotation_submit`) and timing each call. Prints p50/p95/p99 per call,
 the plan of the next-item query, and (with --ahead K) the latency for a rater who has already labeled
 the top K open items, which is the case the NOT EXISTS anti-join has to walk past.
+
+With --adaptive the same invocation then switches the project to adaptive overlap (--adaptive-min/max/target)
+and, with --priority-spread N, gives every item a random priority in [0, N) (the spread of an uncertainty
+order), resets the work, and measures again: the two runs are printed side by side. Raters answer the
+first category 80% of the time and a random one otherwise, in both runs, so some adaptive items ask for more.
 """
 
 from __future__ import annotations
@@ -122,8 +127,16 @@ def _prepare(args) -> tuple[int, list[int]]:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE labeling_item")
     else:
-        # Reset the work from a previous run so every run starts from the same state.
+        # Reset the work from a previous run so every run starts from the same state (fixed overlap, priorities
+        # as imported: an --adaptive run changed both).
+        Project.objects.filter(pk=project.pk).update(overlap_policy="fixed")
         with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM labeling_itemoverlapdecision WHERE project_id = %s", [project.pk])
+            cursor.execute(
+                "UPDATE labeling_item SET priority = substring(external_id from 2)::int %% 3 "
+                "WHERE project_id = %s AND NOT is_gold AND priority <> substring(external_id from 2)::int %% 3",
+                [project.pk],
+            )
             cursor.execute("DELETE FROM labeling_annotation WHERE project_id = %s", [project.pk])
             cursor.execute("DELETE FROM labeling_assignment WHERE project_id = %s", [project.pk])
             cursor.execute(
@@ -190,7 +203,8 @@ def _worker(project_id: int, rater_ids: list[int], rounds: int, think_ms: float,
         if lease is None:
             empty += 1
         else:
-            annotation_submit(assignment_id=lease.pk, rater=rater, value="pos", time_spent_ms=5000)
+            value = "pos" if rng.random() < 0.8 else rng.choice(["pos", "neg", "neutral"])
+            annotation_submit(assignment_id=lease.pk, rater=rater, value=value, time_spent_ms=5000)
             if timed:
                 submit_ms.append((time.perf_counter() - t1) * 1000)
         if done + 1 < rounds + 1:
@@ -267,34 +281,9 @@ def _ahead(project_id: int, rater_id: int, k: int, calls: int) -> list[float]:
     return timings
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--items", type=int, default=1_000_000)
-    parser.add_argument("--raters", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=16, help="concurrent database connections")
-    parser.add_argument("--rounds", type=int, default=20, help="timed next+submit pairs per rater (after 1 warm-up)")
-    parser.add_argument(
-        "--think-ms", type=float, default=0, help="mean pause of a rater between tasks (0: closed loop, flat out)"
-    )
-    parser.add_argument("--overlap", type=int, default=3)
-    parser.add_argument("--gold", type=int, default=0, help="gold items besides --items (imported after them)")
-    parser.add_argument("--gold-ratio", type=float, default=0.0, help="the project's gold ratio for the run")
-    parser.add_argument("--ahead", type=int, default=20_000, help="top items one rater already labeled (0: skip)")
-    parser.add_argument("--database", default="labeling_bench")
-    parser.add_argument("--fresh", action="store_true", help="re-import the items even if they are there")
-    args = parser.parse_args()
-
-    _setup_django(args.database)
+def _measure(project_id: int, raters: list[int], args, workers: int) -> tuple[list[float], list[float], int, float]:
+    """One timed run: `workers` processes serve the raters; returns next and submit timings, empties, wall."""
     from django.db import connections
-
-    project_id, raters = _prepare(args)
-    workers = min(args.workers, args.raters)
-    print(
-        f"{args.items:,} items (+{args.gold:,} gold at ratio {args.gold_ratio}), {args.raters} raters over "
-        f"{workers} worker processes, {args.rounds} rounds",
-        flush=True,
-    )
-    print("head-window plan, fresh rater:\n" + _explain(project_id, raters[0], "head"), flush=True)
 
     connections.close_all()
     ctx = mp.get_context("fork")
@@ -313,12 +302,79 @@ def main() -> None:
     wall = time.perf_counter() - started
     next_ms = [v for r in results for v in r[0]]
     submit_ms = [v for r in results for v in r[1]]
+    return next_ms, submit_ms, sum(r[2] for r in results), wall
+
+
+def _switch_adaptive(project_id: int, raters: list[int], args) -> None:
+    """Turn the bench project adaptive (and spread priorities), with the work of the previous run undone."""
+    from django.db import connection
+
+    from labeling.models import Project
+
+    Project.objects.filter(pk=project_id).update(
+        overlap_policy="adaptive",
+        overlap_min=args.adaptive_min,
+        overlap_max=args.adaptive_max,
+        overlap_target=args.adaptive_target,
+    )
+    with connection.cursor() as cursor:
+        for table in ("labeling_itemoverlapdecision", "labeling_annotation", "labeling_assignment"):
+            cursor.execute(f"DELETE FROM {table} WHERE project_id = %s", [project_id])
+        priority = "floor(random() * %(spread)s)::int" if args.priority_spread else "priority"
+        cursor.execute(
+            f"UPDATE labeling_item SET slots_open = %(min)s, annotation_count = 0, priority = {priority} "
+            "WHERE project_id = %(p)s AND NOT is_gold",
+            {"min": args.adaptive_min, "p": project_id, "spread": args.priority_spread},
+        )
+        cursor.execute(
+            "UPDATE labeling_projectmembership SET queue_priority = NULL, queue_key = NULL, queue_item_id = NULL "
+            "WHERE project_id = %s",
+            [project_id],
+        )
+        cursor.execute("VACUUM ANALYZE labeling_item")
+        cursor.execute("VACUUM ANALYZE labeling_assignment")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--raters", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=16, help="concurrent database connections")
+    parser.add_argument("--rounds", type=int, default=20, help="timed next+submit pairs per rater (after 1 warm-up)")
+    parser.add_argument(
+        "--think-ms", type=float, default=0, help="mean pause of a rater between tasks (0: closed loop, flat out)"
+    )
+    parser.add_argument("--overlap", type=int, default=3)
+    parser.add_argument("--gold", type=int, default=0, help="gold items besides --items (imported after them)")
+    parser.add_argument("--gold-ratio", type=float, default=0.0, help="the project's gold ratio for the run")
+    parser.add_argument("--ahead", type=int, default=20_000, help="top items one rater already labeled (0: skip)")
+    parser.add_argument("--database", default="labeling_bench")
+    parser.add_argument("--fresh", action="store_true", help="re-import the items even if they are there")
+    parser.add_argument("--adaptive", action="store_true", help="then measure again with adaptive overlap on")
+    parser.add_argument("--adaptive-min", type=int, default=2)
+    parser.add_argument("--adaptive-max", type=int, default=5)
+    parser.add_argument("--adaptive-target", type=float, default=0.95)
+    parser.add_argument(
+        "--priority-spread", type=int, default=0, help="with --adaptive: random item priorities in [0, N)"
+    )
+    args = parser.parse_args()
+
+    _setup_django(args.database)
+
+    project_id, raters = _prepare(args)
+    workers = min(args.workers, args.raters)
+    print(
+        f"{args.items:,} items (+{args.gold:,} gold at ratio {args.gold_ratio}), {args.raters} raters over "
+        f"{workers} worker processes, {args.rounds} rounds",
+        flush=True,
+    )
+    print("head-window plan, fresh rater:\n" + _explain(project_id, raters[0], "head"), flush=True)
+
+    next_ms, submit_ms, empty, wall = _measure(project_id, raters, args, workers)
     print(_summary("next task", next_ms))
     print(_summary("submit", submit_ms))
     pairs = len(submit_ms) + args.raters  # the warm-up pairs ran in the same wall time
-    print(
-        f"{pairs} next+submit pairs in {wall:.1f} s = {pairs / wall:,.1f} pairs/s; {sum(r[2] for r in results)} empty"
-    )
+    print(f"{pairs} next+submit pairs in {wall:.1f} s = {pairs / wall:,.1f} pairs/s; {empty} empty")
 
     if args.ahead:
         ahead_rater = raters[-1]
@@ -327,6 +383,25 @@ def main() -> None:
         print(f"head-window plan for that rater:\n{_explain(project_id, ahead_rater, 'head')}")
         full = _explain(project_id, ahead_rater, "full")
         print(f"full-walk plan for that rater (the walk its queue position avoids):\n{full}")
+
+    if args.adaptive:
+        _switch_adaptive(project_id, raters, args)
+        spread = f", priorities spread over [0, {args.priority_spread})" if args.priority_spread else ""
+        print(
+            f"\nadaptive overlap (min {args.adaptive_min}, max {args.adaptive_max}, target {args.adaptive_target})"
+            f"{spread}:",
+            flush=True,
+        )
+        print("head-window plan, fresh rater:\n" + _explain(project_id, raters[0], "head"), flush=True)
+        a_next, a_submit, a_empty, a_wall = _measure(project_id, raters, args, workers)
+        print(_summary("next task (adaptive)", a_next))
+        print(_summary("submit (adaptive)", a_submit))
+        a_pairs = len(a_submit) + args.raters
+        print(f"{a_pairs} next+submit pairs in {a_wall:.1f} s = {a_pairs / a_wall:,.1f} pairs/s; {a_empty} empty")
+        print(
+            f"next-task p99: fixed {_pct(next_ms, 0.99):.2f} ms, adaptive {_pct(a_next, 0.99):.2f} ms; "
+            f"submit p99: fixed {_pct(submit_ms, 0.99):.2f} ms, adaptive {_pct(a_submit, 0.99):.2f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -68,6 +68,22 @@ class ItemAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+@admin.register(models.ItemOverlapDecision)
+class ItemOverlapDecisionAdmin(admin.ModelAdmin):
+    """Read-only: written by the submit path (labeling.services.overlap) after every label."""
+
+    list_display = ("item", "project", "outcome", "reason", "label", "confidence", "raters_used", "decided_at")
+    list_filter = ("outcome", "reason")
+    raw_id_fields = ("item", "project")
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(models.Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ("id", "project", "item", "rater", "status", "expires_at")

@@ -34,13 +34,17 @@ def resolve_project(project_id: int, method: str | None = None) -> dict | None:
 
 @shared_task
 def refit_reliability_projects() -> int:
-    """Periodic refit for active projects that resolve with rater reliability (weighted, Dawid-Skene)."""
-    from labeling.models import AggregationMethod, Project
+    """Periodic refit for active projects that resolve with rater reliability (weighted, Dawid-Skene) or
+    decide overlap adaptively (whose posterior reads the fitted reliabilities, ADR 0014)."""
+    from django.db.models import Q
+
+    from labeling.models import AggregationMethod, OverlapPolicy, Project
 
     ids = list(
         Project.objects.filter(
+            Q(aggregation_method__in=[AggregationMethod.WEIGHTED, AggregationMethod.DAWID_SKENE])
+            | Q(overlap_policy=OverlapPolicy.ADAPTIVE),
             is_active=True,
-            aggregation_method__in=[AggregationMethod.WEIGHTED, AggregationMethod.DAWID_SKENE],
             annotations__isnull=False,
         )
         .distinct()

@@ -48,6 +48,11 @@ WRITE_PATHS = [
         (r"\bslots_open\s*=(?!=)(?!\s*models\.)", r"[\"']slots_open[\"']\s*:"),
     ),
     WritePath(
+        "ItemOverlapDecision",
+        ("labeling/services/overlap.py",),
+        (*_orm("ItemOverlapDecision"), *_sql("labeling_itemoverlapdecision")),
+    ),
+    WritePath(
         "Resolution",
         ("labeling/services/resolution_rows.py",),
         (*_orm("Resolution"), *_sql("labeling_resolution")),

@@ -14,6 +14,7 @@ PROJECT_FIELDSETS = [
     ("Project", ["name", "description"]),
     ("Label schema", ["label_type", "categories", "min_value", "max_value"]),
     ("Assignment", ["overlap", "lease_seconds", "gold_ratio"]),
+    ("Adaptive overlap", ["overlap_policy", "overlap_min", "overlap_max", "overlap_target"]),
     ("Resolution", ["aggregation_method", "confidence_threshold"]),
     ("Qualification exam", ["requires_exam", "exam_pass_mark", "exam_cooldown_minutes"]),
     (
@@ -31,6 +32,7 @@ PROJECT_FIELDSETS = [
         ["pay_per_annotation_cents", "gold_bonus_cents", "gold_bonus_threshold", "budget_cents"],
     ),
 ]
+ADAPTIVE_FIELDS = ["overlap_policy", "overlap_min", "overlap_max", "overlap_target"]
 # The model fields the form edits, in page order; categories is a text field of its own (one per line).
 PROJECT_FIELDS = [name for _, group in PROJECT_FIELDSETS for name in group if name != "categories"]
 
@@ -58,8 +60,24 @@ class ProjectForm(forms.Form):
             if name == "label_type":
                 self.fields["categories"] = categories
         self.fields["label_type"].widget.attrs["data-preview-type"] = ""
+        # A post without the adaptive-overlap settings (an older page, a script) keeps what the project has.
+        self._kept = {
+            name: getattr(project, name) if project else Project._meta.get_field(name).default
+            for name in ADAPTIVE_FIELDS
+        }
+        for name in ADAPTIVE_FIELDS:
+            self.fields[name].required = False
+        self.fields["overlap_policy"].help_text = "Adaptive: each item gets raters until its label is sure enough."
+        self.fields["overlap_target"].help_text = "Confidence (posterior) at which an adaptive item stops, 0.5 to 1."
         self.fields["name"].widget.attrs["autofocus"] = True
         self.fields["description"].widget.attrs["rows"] = 2
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in ADAPTIVE_FIELDS:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = self._kept[name]
+        return cleaned
 
     def clean_categories(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["categories"].splitlines()]

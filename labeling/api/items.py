@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -11,14 +11,39 @@ from rest_framework.response import Response
 from config.exceptions import ApplicationError, ForbiddenError
 from config.input_guard import BoundedJSONParser
 from labeling.api.pagination import DefaultPagination
-from labeling.models import Item, Project
+from labeling.models import Item, ItemOverlapDecision, Project
 from labeling.selectors.items import item_list
 from labeling.selectors.projects import project_get_for_user, user_can_manage, user_can_review
 from labeling.services.item_formats import FORMATS, format_guess, records_from_file, upload_size_check
 from labeling.services.items import items_import
 
 
+class OverlapDecisionOutputSerializer(serializers.ModelSerializer):
+    """The last adaptive-overlap decision on an item: outcome, why, the posterior and raters used."""
+
+    class Meta:
+        model = ItemOverlapDecision
+        fields = [
+            "outcome",
+            "reason",
+            "method",
+            "label",
+            "confidence",
+            "posterior",
+            "raters_used",
+            "slots_opened",
+            "decided_at",
+        ]
+
+
 class ItemOutputSerializer(serializers.ModelSerializer):
+    overlap_decision = serializers.SerializerMethodField()
+
+    @extend_schema_field(OverlapDecisionOutputSerializer(allow_null=True))
+    def get_overlap_decision(self, item: Item) -> dict | None:
+        decision = getattr(item, "overlap_decision", None)  # select_related by item_list; None under fixed overlap
+        return None if decision is None else OverlapDecisionOutputSerializer(decision).data
+
     class Meta:
         model = Item
         fields = [
@@ -35,6 +60,7 @@ class ItemOutputSerializer(serializers.ModelSerializer):
             "slots_open",
             "annotation_count",
             "created_at",
+            "overlap_decision",
         ]
 
 

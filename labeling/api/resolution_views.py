@@ -16,8 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ForbiddenError
+from config.exceptions import ForbiddenError, NotFoundError
 from config.openapi import PAGINATION_PARAMETERS, paginated
+from labeling.api.items import OverlapDecisionOutputSerializer
 from labeling.api.pagination import DefaultPagination
 from labeling.api.resolution_serializers import (
     AdjudicateInputSerializer,
@@ -28,7 +29,8 @@ from labeling.api.resolution_serializers import (
 )
 from labeling.models import Project
 from labeling.selectors.agreement import agreement_report, confusion_matrix, project_report, rater_reliability
-from labeling.selectors.items import item_get_for_user
+from labeling.selectors.items import item_get_for_user, item_overlap_decision
+from labeling.selectors.overlap import project_overlap_summary
 from labeling.selectors.projects import project_get_for_user, user_can_manage, user_can_review
 from labeling.selectors.resolution import adjudication_queue, resolution_history
 from labeling.services.adjudication import resolution_adjudicate
@@ -134,6 +136,28 @@ class ItemResolutionHistoryApi(APIView):
         item = item_get_for_user(item_id=item_id, user=request.user)
         _reviewable_project(request, item.project_id)
         return Response(ResolutionOutputSerializer(resolution_history(item=item), many=True).data)
+
+
+class ItemOverlapDecisionApi(APIView):
+    """The item's last adaptive-overlap decision (404 `no_overlap_decision` before the first label)."""
+
+    @extend_schema(responses=OverlapDecisionOutputSerializer)
+    def get(self, request: Request, item_id: int) -> Response:
+        item = item_get_for_user(item_id=item_id, user=request.user)
+        _reviewable_project(request, item.project_id)
+        decision = item_overlap_decision(item=item)
+        if decision is None:
+            raise NotFoundError("No overlap decision for this item.", extra={"code": "no_overlap_decision"})
+        return Response(OverlapDecisionOutputSerializer(decision).data)
+
+
+class ProjectOverlapSummaryApi(APIView):
+    """Adaptive overlap on the project: items by stop reason, raters used, labels spent against the maximum."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = _reviewable_project(request, project_id)
+        return Response(project_overlap_summary(project=project))
 
 
 class AnnotationImportApi(APIView):

@@ -2,11 +2,13 @@ from labeling.models.agreement import AggregationFit, RaterReliability
 from labeling.models.assignments import Annotation, AnnotationSource, Assignment, AssignmentStatus
 from labeling.models.instructions import InstructionAcknowledgement, InstructionVersion
 from labeling.models.items import Item
+from labeling.models.overlap import ItemOverlapDecision
 from labeling.models.project import (
     AggregationMethod,
     LabelType,
     MeasurementLevel,
     MembershipStatus,
+    OverlapPolicy,
     Project,
     ProjectMembership,
     Role,
@@ -23,9 +25,11 @@ __all__ = [
     "InstructionAcknowledgement",
     "InstructionVersion",
     "Item",
+    "ItemOverlapDecision",
     "LabelType",
     "MeasurementLevel",
     "MembershipStatus",
+    "OverlapPolicy",
     "Project",
     "ProjectMembership",
     "RaterReliability",

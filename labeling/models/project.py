@@ -39,6 +39,11 @@ class AggregationMethod(models.TextChoices):
     MEAN = "mean", "Mean"
 
 
+class OverlapPolicy(models.TextChoices):
+    FIXED = "fixed", "Fixed overlap"
+    ADAPTIVE = "adaptive", "Adaptive overlap"
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
@@ -54,6 +59,12 @@ class Project(models.Model):
     overlap = models.PositiveSmallIntegerField(default=3)
     lease_seconds = models.PositiveIntegerField(default=600)
     gold_ratio = models.FloatField(default=0.0)
+    # Adaptive overlap (docs/adr/0014-adaptive-overlap.md): items start with `overlap_min` slots and get one
+    # more, up to `overlap_max`, while their posterior is below `overlap_target`. Fixed uses `overlap`.
+    overlap_policy = models.CharField(max_length=16, choices=OverlapPolicy.choices, default=OverlapPolicy.FIXED)
+    overlap_min = models.PositiveSmallIntegerField(default=2)
+    overlap_max = models.PositiveSmallIntegerField(default=5)
+    overlap_target = models.FloatField(default=0.95)
 
     aggregation_method = models.CharField(
         max_length=16, choices=AggregationMethod.choices, default=AggregationMethod.MAJORITY
@@ -91,6 +102,13 @@ class Project(models.Model):
                 condition=Q(gold_ratio__gte=0) & Q(gold_ratio__lte=1), name="project_gold_ratio_range"
             ),
             models.CheckConstraint(condition=Q(lease_seconds__gte=10), name="project_lease_min"),
+            models.CheckConstraint(
+                condition=Q(overlap_min__gte=1) & Q(overlap_max__gte=models.F("overlap_min")),
+                name="project_overlap_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(overlap_target__gt=0.5) & Q(overlap_target__lt=1), name="project_overlap_target_range"
+            ),
         ]
 
     def __str__(self) -> str:

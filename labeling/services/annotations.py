@@ -20,6 +20,7 @@ from labeling.selectors.instructions import instructions_current_for_user
 from labeling.services.annotation_rows import annotation_insert
 from labeling.services.assignment import slots_release
 from labeling.services.label_schema import label_value_validate
+from labeling.services.overlap import overlap_after_annotation
 from labeling.tasks import resolve_item
 from raters.services.quality import quality_after_annotation
 
@@ -138,7 +139,9 @@ def annotation_submit(
     quality_after_annotation(annotation=annotation)
 
     item = assignment.item
-    if is_crowd_item(item) and item.annotation_count >= project.overlap:
+    decision = overlap_after_annotation(project=project, item=item)
+    done = decision.done if decision is not None else item.annotation_count >= project.overlap
+    if is_crowd_item(item) and done:
         item_id = item.pk
         transaction.on_commit(lambda: _resolve_later(item_id), robust=True)
     return annotation

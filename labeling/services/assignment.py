@@ -317,3 +317,29 @@ def assignment_lease_next(*, project: Project, rater) -> Assignment | None:
             queue_priority=priority, queue_key=key, queue_item_id=position_item
         )
     return Assignment.objects.select_related("item", "instruction_version").get(pk=granted[0])
+
+
+# Adaptive overlap's one slot statement (docs/adr/0014-adaptive-overlap.md), run after every submitted label
+# with the item's row lock held (the submit's count update took it, so no lease of this item is in flight):
+# open one more slot while the item is below target and under its maximum counting labels and live leases,
+# or close what is open once it is done. Gold, exam and practice rows never change (they keep no slot
+# count), but the statement runs for them too, so a gold submit does the same database work (ADR 0008).
+_ADAPT_SQL = """
+UPDATE labeling_item i SET slots_open = CASE WHEN %(open)s THEN i.slots_open + 1 ELSE 0 END
+WHERE i.id = %(item)s AND NOT i.is_gold AND NOT i.is_exam AND NOT i.is_practice AND (
+    (%(open)s AND i.slots_open = 0 AND i.annotation_count + (
+        SELECT count(*) FROM labeling_assignment a WHERE a.item_id = i.id AND a.status = 'leased'
+    ) < %(max)s)
+    OR (%(close)s AND i.slots_open > 0)
+)
+RETURNING i.slots_open
+"""
+
+
+def slots_adapt(*, item_id: int, open_one: bool, close: bool, max_raters: int) -> bool:
+    """Open one slot (never past `max_raters`) or close the open ones; True when a slot was opened.
+
+    The caller holds the item's row lock (lock order assignment -> item, as in submit).
+    """
+    row = _pick(_ADAPT_SQL, item=item_id, open=open_one, close=close and not open_one, max=max_raters)
+    return bool(open_one and row is not None)

@@ -1,9 +1,9 @@
 """Bulk item import: validate, hash, and insert in batches with ON CONFLICT DO NOTHING.
 
-The only write path for new Item rows, and so for the initial `slots_open` (the project's overlap for
-items to label, 0 for items imported with their labels); after that only `labeling.services.assignment`
-changes it. Duplicates are decided by the database (the partial unique keys on external id and on
-content hash), so two imports running at once cannot create the same item twice.
+The only write path for new Item rows, and so for the initial `slots_open` (the project's overlap, or its
+adaptive minimum, for items to label, 0 for items imported with their labels); after that only
+`labeling.services.assignment` changes it. Duplicates are decided by the database (the partial unique
+keys on external id and on content hash), so two imports running at once cannot create the same item twice.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from config.input_guard import InputRejected, json_check, text_check
-from labeling.models import Item, Project
+from labeling.models import Item, OverlapPolicy, Project
 from labeling.services.bulk_copy import Progress, copy_csv
 from labeling.services.label_schema import label_value_validate
 
@@ -162,10 +162,15 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def initial_slots(project: Project) -> int:
+    """Slots a new item starts with: the overlap, or under adaptive overlap its minimum (ADR 0014)."""
+    return project.overlap_min if project.overlap_policy == OverlapPolicy.ADAPTIVE else project.overlap
+
+
 def _insert(project: Project, rows: list[tuple]) -> int:
     columns = list(zip(*rows, strict=True))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, [project.pk, project.overlap, *(list(c) for c in columns)])
+        cursor.execute(_INSERT_SQL, [project.pk, initial_slots(project), *(list(c) for c in columns)])
         return cursor.rowcount
 
 

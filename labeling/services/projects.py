@@ -14,7 +14,15 @@ from typing import Any
 from django.db import transaction
 
 from config.exceptions import ApplicationError, ForbiddenError, NotFoundError
-from labeling.models import LabelType, MeasurementLevel, MembershipStatus, Project, ProjectMembership, Role
+from labeling.models import (
+    LabelType,
+    MeasurementLevel,
+    MembershipStatus,
+    OverlapPolicy,
+    Project,
+    ProjectMembership,
+    Role,
+)
 from raters.selectors.budget import project_budget_snapshot
 from raters.services.budget import budget_lock
 
@@ -28,6 +36,10 @@ EDITABLE_FIELDS = {
     "max_value",
     "measurement_level_override",
     "overlap",
+    "overlap_policy",
+    "overlap_min",
+    "overlap_max",
+    "overlap_target",
     "lease_seconds",
     "gold_ratio",
     "aggregation_method",
@@ -80,10 +92,33 @@ def _schema_validate(project: Project) -> None:
         errors["gold_ratio"] = "gold_ratio must be between 0 and 1."
     if project.overlap < 1:
         errors["overlap"] = "overlap must be at least 1."
+    errors.update(_overlap_errors(project))
     if project.lease_seconds < 10:
         errors["lease_seconds"] = "lease_seconds must be at least 10."
     if errors:
         raise ApplicationError("Invalid project settings.", extra={"code": "invalid_project", "fields": errors})
+
+
+ADAPTIVE_LABEL_TYPES = {LabelType.SINGLE, LabelType.ORDINAL}
+MAX_RATERS_LIMIT = 100
+
+
+def _overlap_errors(project: Project) -> dict[str, str]:
+    """The adaptive-overlap settings' rules (mirrored by the project table's CHECK constraints)."""
+    errors: dict[str, str] = {}
+    if project.overlap_policy not in OverlapPolicy.values:
+        errors["overlap_policy"] = "overlap_policy must be fixed or adaptive."
+    if project.overlap_min < 1:
+        errors["overlap_min"] = "overlap_min must be at least 1."
+    if project.overlap_max < project.overlap_min:
+        errors["overlap_max"] = "overlap_max must be at least overlap_min."
+    elif project.overlap_max > MAX_RATERS_LIMIT:
+        errors["overlap_max"] = f"overlap_max must be at most {MAX_RATERS_LIMIT}."
+    if not 0.5 < float(project.overlap_target) < 1:
+        errors["overlap_target"] = "overlap_target must be above 0.5 and below 1."
+    if project.overlap_policy == OverlapPolicy.ADAPTIVE and project.label_type not in ADAPTIVE_LABEL_TYPES:
+        errors["overlap_policy"] = "Adaptive overlap needs a single-choice or ordinal label."
+    return errors
 
 
 def _check_options(options: dict[str, Any]) -> None:
@@ -123,6 +158,13 @@ def project_update(*, project: Project, **fields: Any) -> Project:
                 "The label schema cannot change once annotations exist.",
                 extra={"code": "schema_locked", "fields": {k: "Locked." for k in changed}},
             )
+    # Items hold the slots their policy gave them at import: the policy and the minimum apply from the first item.
+    slot_fields = [k for k in ("overlap_policy", "overlap_min") if k in fields and getattr(project, k) != fields[k]]
+    if slot_fields and project.items.exists():
+        raise ApplicationError(
+            "The overlap policy and minimum cannot change once items exist.",
+            extra={"code": "overlap_locked", "fields": {k: "Locked." for k in slot_fields}},
+        )
     if "name" in fields and Project.objects.filter(name=fields["name"]).exclude(pk=project.pk).exists():
         raise ApplicationError(
             "A project with this name exists.", extra={"code": "duplicate_name", "fields": {"name": "Taken."}}

@@ -43,6 +43,7 @@ from labeling.selectors.annotation_frame import annotation_frame
 from labeling.selectors.consensus import aggregate, effective_method
 from labeling.selectors.crowd_items import crowd_item_require
 from labeling.services.agreement_cache import alpha_cache_refresh
+from labeling.services.overlap import flag_below_target, is_adaptive
 from labeling.services.resolution_rows import (
     STRING,
     current_resolutions,
@@ -193,8 +194,10 @@ def _resolve_locked(
     _store_fit(project, frame, agg)
     rows = result_rows(project=project, frame=frame, agg=agg)
     summary.items_seen = len(rows)
+    rows = flag_below_target(project=project, rows=rows)
     not_ready = np.isin(rows.item, _not_ready_items(project))
-    ready = ~not_ready | (rows.count >= project.overlap)
+    # Under adaptive overlap an item is ready only when its last decision left no slot open and no lease out.
+    ready = ~not_ready if is_adaptive(project) else ~not_ready | (rows.count >= project.overlap)
     summary.items_not_ready = int((~ready).sum())
     rows = rows.take(ready)
     mark("prepare")
@@ -281,7 +284,8 @@ def item_resolve(*, item: Item) -> Resolution:
         raise ApplicationError("The item has no annotations to resolve.", {"item_id": item.pk})
     method = effective_method(project=project)
     agg = _single_item_aggregate(project, frame, method)
-    values = {"method": agg.method, **result_rows(project=project, frame=frame, agg=agg).row(0)}
+    rows = flag_below_target(project=project, rows=result_rows(project=project, frame=frame, agg=agg))
+    values = {"method": agg.method, **rows.row(0)}
     if current is not None and _same_result(current, values):
         return current
     return resolution_append(project=project, item=item, current=current, kind=ResolutionKind.AUTOMATIC, **values)

@@ -71,7 +71,8 @@ def test_dismiss_alone_is_a_negative_label():
 def test_window_close_makes_negatives_and_finalizes_labels_with_no_traffic():
     make_rule()
     feed(req(request_bytes("r1")), req(request_bytes("r2")), fb(event_bytes("e1", "r1")))
-    outcome = windows_close_due(now=T0 + timedelta(minutes=10, seconds=59), watermark=T0 + timedelta(minutes=10, seconds=59))
+    almost = T0 + timedelta(minutes=10, seconds=59)
+    outcome = windows_close_due(now=almost, watermark=almost)
     assert outcome.closed == 0
     outcome = windows_close_due(now=T0 + timedelta(minutes=11), watermark=T0 + timedelta(minutes=11))
     assert (outcome.closed, outcome.negatives) == (2, 1)

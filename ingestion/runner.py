@@ -79,6 +79,7 @@ class ConsumerRunner:
             max_poll_interval_ms=self.spec.max_poll_interval_ms,
             reconnect_backoff_max_ms=2000,
             fetch_max_bytes=8 * 1024 * 1024,
+            **({"group_instance_id": self.spec.group_instance_id} if self.spec.group_instance_id else {}),
         )
 
     @property

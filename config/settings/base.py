@@ -227,6 +227,7 @@ KAFKA_CONSUMERS = {
         session_timeout_ms=env_int("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS"),
         heartbeat_interval_ms=env_int("FEEDBACK_CONSUMER_HEARTBEAT_MS"),
         fetch_max_wait_ms=env_int("FEEDBACK_CONSUMER_FETCH_MAX_WAIT_MS"),
+        group_instance_id=env("FEEDBACK_CONSUMER_INSTANCE_ID"),
     ),
 }
 CELERY_BEAT_SCHEDULE["feedback-close-windows"] = {

@@ -165,7 +165,12 @@ class DirectLabelHistoryApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(responses=DirectLabelOutputSerializer(many=True))
+    @extend_schema_serializer(component_name="DirectLabelHistory")
+    class HistorySerializer(serializers.Serializer):
+        request_id = serializers.CharField()
+        versions = DirectLabelOutputSerializer(many=True)
+
+    @extend_schema(responses=HistorySerializer)
     def get(self, request, request_id: str):
         versions = list(direct_label_history(request_id=request_id))
         if not versions:

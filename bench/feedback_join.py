@@ -6,7 +6,12 @@
     kafka-python consume rate of the same stream in the same run;
 (b) two consumer processes in one group;
 (c) latency from producing a feedback event to its label row committed (p50/p90/p99);
-(d) consumer peak RSS while the number of open windows grows to --windows.
+(d) consumer peak RSS while the number of open windows grows to --windows;
+(e) restart to first progress: a consumer killed with SIGKILL, restarted, timed from the restart to its
+    first committed batch, with a plain member (waits for the dead one's session timeout) and with static
+    membership (FEEDBACK_CONSUMER_INSTANCE_ID).
+The watermark (per-partition event time and caught-up marks in the batch transaction) is always on; label
+maturity is computed at read time, so it costs the consumer nothing.
 It starts its own broker on a free port and uses its own database (--database), created and migrated here.
 """
 
@@ -37,6 +42,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--latency-rate", type=float, default=300.0, help="feedback events per second")
     parser.add_argument("--database", default="labeling_feedback_bench")
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--restarts", type=int, default=3, help="kill/restart rounds per membership mode (0 = skip)")
+    parser.add_argument("--skip", default="", help="comma-separated sections to skip: b,c,d")
     return parser.parse_args()
 
 
@@ -194,10 +201,10 @@ def one_process_rate(total: int) -> tuple[float, dict]:
     runner = ConsumerRunner(consumer_get("feedback-join"))
     original = runner.process
 
-    def process(records, prepared=None):
+    def process(records, *args):
         if not first:
             first.append(time.perf_counter())
-        return original(records, prepared)
+        return original(records, *args)
 
     runner.process = process
     runner.on_batch = lambda _result, n: marks.append((time.perf_counter(), n))
@@ -276,12 +283,40 @@ def latency(url: str, bootstrap: str, partitions: int, count: int, rate: float) 
     return {"p50_ms": q[49], "p90_ms": q[89], "p99_ms": q[98], "max_ms": lat[-1], "events": count}
 
 
-def request_stream(names: dict[str, str], count: int):
+def restart_to_progress(url: str, bootstrap: str, partitions: int, rounds: int, static: bool) -> list[float]:
+    """Seconds from restarting a SIGKILLed consumer to its first committed batch of new messages."""
+    names = topics("rs")
+    create_topics(bootstrap, names, partitions)
+    group = f"bench-restart-{uuid.uuid4().hex[:6]}"
+    env = consumer_env(url, bootstrap, names, group)
+    if static:
+        env["FEEDBACK_CONSUMER_INSTANCE_ID"] = f"bench-{uuid.uuid4().hex[:6]}"
+    sent = 0
+    times: list[float] = []
+    proc = spawn_consumer(env)
+    try:
+        for i in range(rounds + 1):
+            sent += produce(bootstrap, request_stream(names, 200, prefix=f"r{i}-"))[0]
+            started = time.perf_counter()
+            while committed(group) < sent:
+                time.sleep(0.05)
+            if i:  # round 0 is the first start
+                times.append(time.perf_counter() - started)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            proc = spawn_consumer(env)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    return times
+
+
+def request_stream(names: dict[str, str], count: int, prefix: str = "w"):
     import orjson
 
     served = datetime.now(UTC).isoformat()
     for i in range(count):
-        request_id = f"w{i:09d}"
+        request_id = f"{prefix}{i:09d}"
         yield names["REQUESTS_TOPIC"], request_id.encode(), orjson.dumps({
             "request_id": request_id, "model": "ranker", "model_version": "v1", "served_at": served,
             "features": {"position": i % 20, "query_len": i % 7, "category": "books"}, "prediction": 0.5,
@@ -345,15 +380,24 @@ def main() -> None:
         one, totals = one_process_rate(sent)
         print(f"(a) one consumer process end to end: {one:,.0f} events/s ({one / raw:.0%} of raw); "
               f"labels written {totals.get('labels_written', 0):,}", flush=True)  # fmt: skip
-        reset_tables()
-        two = group_rate(url, bootstrap, names, sent, processes=2)
-        print(f"(b) two processes in one group: {two:,.0f} events/s", flush=True)
-        reset_tables()
-        lat = latency(url, bootstrap, args.partitions, args.latency_events, args.latency_rate)
-        print(f"(c) produce -> label committed, {lat['events']} events at {args.latency_rate:.0f}/s: "
-              f"p50 {lat['p50_ms']:.0f} ms, p90 {lat['p90_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, "
-              f"max {lat['max_ms']:.0f} ms", flush=True)  # fmt: skip
-        if args.windows:
+        skip = set(args.skip.split(","))
+        if "b" not in skip:
+            reset_tables()
+            two = group_rate(url, bootstrap, names, sent, processes=2)
+            print(f"(b) two processes in one group: {two:,.0f} events/s", flush=True)
+        if "c" not in skip:
+            reset_tables()
+            lat = latency(url, bootstrap, args.partitions, args.latency_events, args.latency_rate)
+            print(f"(c) produce -> label committed, {lat['events']} events at {args.latency_rate:.0f}/s: "
+                  f"p50 {lat['p50_ms']:.0f} ms, p90 {lat['p90_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, "
+                  f"max {lat['max_ms']:.0f} ms", flush=True)  # fmt: skip
+        for static in (False, True) if args.restarts else ():
+            reset_tables()
+            times = restart_to_progress(url, bootstrap, args.partitions, args.restarts, static)
+            print(f"(e) restart after SIGKILL -> first committed batch, "
+                  f"{'static membership' if static else 'plain member, 6 s session'}: "
+                  + ", ".join(f"{t:.1f} s" for t in times), flush=True)  # fmt: skip
+        if args.windows and "d" not in skip:
             reset_tables()
             peaks = rss_with_open_windows(url, bootstrap, args.partitions, args.windows)
             print("(d) consumer peak RSS by open windows: "

@@ -75,5 +75,5 @@ def seed_traffic(*, requests: int = 900, minutes: int = 30, unread_share: float 
             where = (record.topic, record.partition)
             positions[where] = (record.offset + 1, highwater[where])
         consumer_offsets_record(group=GROUP, positions=positions, now=at)
-        windows_close_due(now=at)
+        windows_close_due(now=at, watermark=at)  # a consumer that keeps up: its watermark is the clock
     return {"messages": len(messages), "read": len(readable), "malformed": summary.malformed}

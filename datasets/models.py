@@ -231,6 +231,12 @@ class DatasetRow(models.Model):
     model_version = models.CharField(max_length=64, blank=True)
     features = models.JSONField(null=True, blank=True)
     downsampling_rate = models.FloatField(null=True, blank=True)
+    # Delayed feedback, as of the build (feedback/selectors/maturity.py): open / provisional / final, the age
+    # since serving, and for a negative the chance it still converts and its importance weight (1 - that).
+    maturity = models.CharField(max_length=12, blank=True, db_default="")
+    age_seconds = models.FloatField(null=True, blank=True)
+    conversion_probability = models.FloatField(null=True, blank=True)
+    importance_weight = models.FloatField(null=True, blank=True)
 
     # Pseudonymous tokens of the people behind the row, for erasure; never exported.
     subjects = ArrayField(models.CharField(max_length=80), default=list, blank=True)

@@ -15,13 +15,24 @@ DEFAULTS: dict[str, Any] = {
     "FEEDBACK_TOPIC": "feedback-events",
     "DEAD_LETTER_TOPIC": "feedback-dead-letter",
     "MAX_MESSAGE_BYTES": 256 * 1024,
-    # Privacy: dotted paths into `features`, dropped or replaced by a keyed hash.
-    "FEATURE_PATHS_DROP": ["email", "user.email", "user.phone"],
-    "FEATURE_PATHS_HASH": ["ip", "user.ip"],
+    # Privacy: dotted paths into `features`, dropped or replaced by a keyed hash. The configured lists
+    # extend these defaults unless FEATURE_PATHS_REPLACE_DEFAULTS is true.
+    "FEATURE_PATHS_DROP": [],
+    "FEATURE_PATHS_HASH": [],
+    "FEATURE_PATHS_REPLACE_DEFAULTS": False,
     # The hash key; production refuses to start without one (config/settings/production.py).
     "HASH_SALT": "",
     "OPT_OUT_USER_IDS": [],
+    # Feedback up to this many seconds before served_at still counts (clock skew between services).
+    "CLOCK_SKEW_ALLOWANCE_S": 0,
+    # Watermark: a partition whose consumer has read up to its end counts as being at (that time - this).
+    "IDLE_PARTITION_LATENESS_S": 5,
+    # Dead letters older than this are deleted by beat (feedback.tasks.purge_dead_letters); 0 keeps them.
+    "DEAD_LETTER_RETENTION_DAYS": 14,
 }
+
+DEFAULT_FEATURE_PATHS_DROP = ["email", "user.email", "user.phone"]
+DEFAULT_FEATURE_PATHS_HASH = ["ip", "user.ip"]
 
 feedback_settings = AppSettings("FEEDBACK", DEFAULTS)
 
@@ -42,12 +53,31 @@ def max_message_bytes() -> int:
     return int(feedback_settings.get("MAX_MESSAGE_BYTES"))
 
 
+def _paths(configured: list[str], defaults: list[str]) -> list[str]:
+    if feedback_settings.get("FEATURE_PATHS_REPLACE_DEFAULTS"):
+        return list(configured)
+    return list(dict.fromkeys([*defaults, *configured]))
+
+
 def feature_paths_drop() -> list[str]:
-    return list(feedback_settings.get("FEATURE_PATHS_DROP"))
+    """The defaults plus the configured paths (only the configured ones with FEATURE_PATHS_REPLACE_DEFAULTS)."""
+    return _paths(feedback_settings.get("FEATURE_PATHS_DROP"), DEFAULT_FEATURE_PATHS_DROP)
 
 
 def feature_paths_hash() -> list[str]:
-    return list(feedback_settings.get("FEATURE_PATHS_HASH"))
+    return _paths(feedback_settings.get("FEATURE_PATHS_HASH"), DEFAULT_FEATURE_PATHS_HASH)
+
+
+def clock_skew_allowance_s() -> float:
+    return float(feedback_settings.get("CLOCK_SKEW_ALLOWANCE_S"))
+
+
+def idle_partition_lateness_s() -> float:
+    return float(feedback_settings.get("IDLE_PARTITION_LATENESS_S"))
+
+
+def dead_letter_retention_days() -> float:
+    return float(feedback_settings.get("DEAD_LETTER_RETENTION_DAYS"))
 
 
 def hash_salt() -> str:

@@ -24,12 +24,14 @@ kafka_settings = AppSettings("KAFKA", DEFAULTS)
 # Every consumer's tunables unless its declaration or KAFKA_CONSUMERS says otherwise.
 CONSUMER_DEFAULTS: dict[str, Any] = {
     "max_batch": 5000,
-    "session_timeout_ms": 10000,
+    # 6 s: a member killed without leaving is replaced after at most this long (docs/feedback-messages.md).
+    "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,
     "fetch_max_wait_ms": 100,
     "max_poll_interval_ms": 300000,
     "dead_letter_topic": None,
     "prepare": None,
+    "group_instance_id": None,
 }
 
 

@@ -1,5 +1,6 @@
 """Dead letters: stored in the batch's transaction (so the dashboard can list reasons) and sent to the
-dead-letter topic with the reason in headers and the original bytes as the value."""
+dead-letter topic with the reason in headers. The value is the original bytes with the privacy paths applied
+when it parses as a JSON object (ingestion/privacy.py), else the original bytes; a null value stays null."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def dead_letters_record(*, consumer: str, dead_letters: list[DeadLetterRecord], 
         return 0
     rows = [
         (consumer, d.record.topic, d.record.partition, d.record.offset, d.reason, d.detail[:2000],
-         (d.record.value or b"")[:PAYLOAD_KEEP_BYTES], len(d.record.value or b""), now)
+         None if d.payload is None else d.payload[:PAYLOAD_KEEP_BYTES], len(d.payload or b""), now)
         for d in dead_letters
     ]  # fmt: skip
     with connection.cursor() as cursor:
@@ -43,4 +44,22 @@ def dead_letter_headers(dead_letter: DeadLetterRecord) -> list[tuple[str, bytes]
         ("source_topic", record.topic.encode()),
         ("source_partition", str(record.partition).encode()),
         ("source_offset", str(record.offset).encode()),
+        ("redacted", b"1" if dead_letter.redacted is not None else b"0"),
     ]
+
+
+def dead_letters_purge(*, now: datetime | None = None) -> int:
+    """Delete dead letters older than the retention period (FEEDBACK_DEAD_LETTER_RETENTION_DAYS; 0 keeps all)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback import conf as feedback_conf
+    from ingestion.models import DeadLetter
+
+    days = feedback_conf.dead_letter_retention_days()
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _ = DeadLetter.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

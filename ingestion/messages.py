@@ -4,14 +4,21 @@ ingestion/schemas/."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
 
+from ingestion.timestamps import rfc3339_parse
+
 SUPPORTED_SCHEMA_VERSIONS = {1}
+# Integers a float64 (JavaScript, pandas) holds exactly; beyond them an integer is kept as its decimal string.
+EXACT_INT_LIMIT = 2**53 - 1
+_LONG_DIGITS = re.compile(rb"\d{16,}")
 
 
 class InvalidMessage(Exception):
@@ -47,19 +54,38 @@ class FeedbackMessage:
 
 def _load(raw: bytes | None, max_bytes: int) -> dict:
     if raw is None:
-        raise InvalidMessage("malformed_json", "empty message (null value)")
+        raise InvalidMessage("null_value", "null message value")
     if len(raw) > max_bytes:
         raise InvalidMessage("oversized", f"{len(raw)} bytes > {max_bytes}")
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidMessage("malformed_json", str(exc)[:200])
+    if _LONG_DIGITS.search(raw):
+        # orjson turns integers beyond 64 bits into floats; the standard library keeps every integer exact.
+        data = json.loads(raw)
+        for name in ("features", "prediction", "context"):
+            if name in data:
+                data[name] = _exact_ints(data[name])
     if not isinstance(data, dict):
         raise InvalidMessage("schema", "top level must be an object")
     version = data.get("schema_version", 1)
     if version not in SUPPORTED_SCHEMA_VERSIONS or isinstance(version, bool):
         raise InvalidMessage("unsupported_version", f"schema_version {version!r}")
     return data
+
+
+def _exact_ints(value: Any) -> Any:
+    """Integers beyond ±(2^53 - 1) as decimal strings, so no reader of the stored JSON rounds them."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value) if abs(value) > EXACT_INT_LIMIT else value
+    if isinstance(value, dict):
+        return {k: _exact_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact_ints(v) for v in value]
+    return value
 
 
 def _string(data: dict, name: str, max_length: int, required: bool = True) -> str | None:
@@ -82,12 +108,9 @@ def _timestamp(data: dict, name: str) -> datetime:
     if not isinstance(value, str):
         raise InvalidMessage("schema", f"{name} must be an RFC 3339 string")
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidMessage("schema", f"{name} is not an RFC 3339 timestamp")
-    if parsed.tzinfo is None:
-        raise InvalidMessage("schema", f"{name} needs a time zone offset")
-    return parsed
+        return rfc3339_parse(value)
+    except ValueError as exc:
+        raise InvalidMessage("schema", f"{name} is not an RFC 3339 timestamp: {exc}")
 
 
 def request_decode(raw: bytes | None, *, max_bytes: int) -> RequestMessage:

@@ -14,7 +14,9 @@ class DeadLetter(models.Model):
     offset = models.BigIntegerField()
     reason = models.CharField(max_length=40)
     detail = models.TextField(blank=True, default="")
-    payload = models.BinaryField(help_text="The original bytes (first 64 KiB).")
+    payload = models.BinaryField(
+        null=True, help_text="The bytes (first 64 KiB), privacy paths applied when parseable; null for a null value."
+    )
     payload_size = models.IntegerField()
     created_at = models.DateTimeField()
 
@@ -36,6 +38,10 @@ class ConsumerOffset(models.Model):
     partition = models.IntegerField()
     committed_offset = models.BigIntegerField()
     highwater = models.BigIntegerField(null=True)
+    # Event-time watermark (docs/adr/0020-event-time-watermarks.md): the latest event time read on the
+    # partition, and the last time the consumer had read it to its end (its high-water mark).
+    event_time_max = models.DateTimeField(null=True, blank=True)
+    caught_up_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
 
     class Meta:

@@ -64,3 +64,25 @@ def features_apply_privacy(features: dict, *, policy: PrivacyPolicy | None = Non
     for path in policy.hash_paths:
         features = _apply(features, path, "hash", policy.salt)
     return features
+
+
+def payload_redact(raw: bytes | None, *, policy: PrivacyPolicy | None = None) -> bytes | None:
+    """A dead letter's value with the privacy paths applied, or None when it is not a JSON object (then the
+    original bytes are kept, as documented). An opted-out user's message keeps only its ids."""
+    if raw is None:
+        return None
+    policy = policy or privacy_policy()
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("user_id"), str) and policy.is_opted_out(data["user_id"]):
+        data = {k: data[k] for k in ("schema_version", "request_id", "event_id") if k in data}
+        data["redacted"] = "opted_out"
+    elif isinstance(data.get("features"), dict):
+        data["features"] = features_apply_privacy(data["features"], policy=policy)
+    elif "features" in data:
+        data["features"] = None  # not an object: the paths cannot be applied, so nothing of it is kept
+    return json.dumps(data, separators=(",", ":")).encode()

@@ -32,6 +32,9 @@ from ingestion.registry import ConsumerSpec
 
 logger = logging.getLogger(__name__)
 
+# How often the consumer records the partitions it has read to their end (the watermark's idle rule).
+IDLE_MARK_EVERY_S = 1.0
+
 
 class ConsumerRunner:
     def __init__(
@@ -76,6 +79,7 @@ class ConsumerRunner:
             max_poll_interval_ms=self.spec.max_poll_interval_ms,
             reconnect_backoff_max_ms=2000,
             fetch_max_bytes=8 * 1024 * 1024,
+            **({"group_instance_id": self.spec.group_instance_id} if self.spec.group_instance_id else {}),
         )
 
     @property
@@ -85,14 +89,24 @@ class ConsumerRunner:
         return self._producer
 
     # -- one batch -------------------------------------------------------------------------------
-    def process(self, records: list[Record], prepared: object | None = None) -> BatchResult:
-        """Handler + offsets table in one transaction; retried on DB errors (the batch is idempotent)."""
+    def process(
+        self,
+        records: list[Record],
+        prepared: object | None = None,
+        caught_up: dict[tuple[str, int], tuple[int, int | None]] | None = None,
+    ) -> BatchResult:
+        """Handler + offsets table in one transaction; retried on DB errors (the batch is idempotent).
+
+        `caught_up`: assigned partitions without records in this batch that have been read to their end,
+        recorded too, so an idle partition does not hold the watermark back (docs/adr/0020).
+        """
         next_offsets: dict[tuple[str, int], int] = {}
         for record in records:
             key = (record.topic, record.partition)
             if next_offsets.get(key, -1) <= record.offset:
                 next_offsets[key] = record.offset + 1
-        positions = {key: (offset, self._highwater(*key)) for key, offset in next_offsets.items()}
+        positions = {**(caught_up or {})}
+        positions.update({key: (offset, self._highwater(*key)) for key, offset in next_offsets.items()})
         delay = 0.2
         while True:
             try:
@@ -101,7 +115,9 @@ class ConsumerRunner:
                         result = self.handler(records, consumer=self.spec.name)
                     else:
                         result = self.handler(records, consumer=self.spec.name, prepared=prepared)
-                    consumer_offsets_record(group=self.spec.group, positions=positions, now=timezone.now())
+                    consumer_offsets_record(
+                        group=self.spec.group, positions=positions, now=timezone.now(), event_times=result.event_times
+                    )
                 return result
             except (DataError, IntegrityError) as exc:
                 # Not transient: some record the validators let through cannot be stored. Never stall the
@@ -131,10 +147,15 @@ class ConsumerRunner:
                     dead_letters_record(consumer=self.spec.name, dead_letters=[dead], now=timezone.now())
                 result = BatchResult(dead_letters=[dead], stats={"dead_letters": 1})
             combined.dead_letters.extend(result.dead_letters)
+            for key, at in result.event_times.items():
+                if key not in combined.event_times or combined.event_times[key] < at:
+                    combined.event_times[key] = at
             for name, value in result.stats.items():
                 combined.stats[name] = combined.stats.get(name, 0) + value
         with transaction.atomic():
-            consumer_offsets_record(group=self.spec.group, positions=positions, now=timezone.now())
+            consumer_offsets_record(
+                group=self.spec.group, positions=positions, now=timezone.now(), event_times=combined.event_times
+            )
         return combined
 
     def _highwater(self, topic: str, partition: int) -> int | None:
@@ -142,13 +163,38 @@ class ConsumerRunner:
             return None
         return self._consumer.highwater(TopicPartition(topic, partition))
 
+    def caught_up_positions(self, skip: set[tuple[str, int]] = frozenset()) -> dict[tuple[str, int], tuple[int, int]]:
+        """Assigned partitions whose position has reached the high-water mark (main thread only)."""
+        out: dict[tuple[str, int], tuple[int, int]] = {}
+        if self._consumer is None:
+            return out
+        for tp in self._consumer.assignment():
+            key = (tp.topic, tp.partition)
+            highwater = self._consumer.highwater(tp)
+            if key in skip or highwater is None:
+                continue
+            try:
+                position = self._consumer.position(tp, timeout_ms=1000)
+            except KafkaError:
+                continue
+            if position is not None and position >= highwater:
+                out[key] = (position, highwater)
+        return out
+
+    def mark_idle(self) -> None:
+        """No batch in hand and nothing to read: record the caught-up partitions (the watermark's idle rule)."""
+        positions = self.caught_up_positions()
+        if positions:
+            with transaction.atomic():
+                consumer_offsets_record(group=self.spec.group, positions=positions, now=timezone.now())
+
     def send_dead_letters(self, result: BatchResult) -> None:
         if not result.dead_letters or not self.spec.dead_letter_topic:
             return
         for dead in result.dead_letters:
             self.producer.send(
                 self.spec.dead_letter_topic,
-                value=dead.record.value or b"",
+                value=dead.payload,  # None stays a null value, never b""
                 key=dead.record.key,
                 headers=dead_letter_headers(dead),
             )
@@ -192,6 +238,7 @@ class ConsumerRunner:
         sys.setswitchinterval(min(switch_interval, 0.0005))
         consumed = 0
         last_record_at = time.monotonic()
+        last_mark_at = 0.0
         inflight: tuple[list[Record], Future] | None = None
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.spec.name}-db")
         try:
@@ -206,6 +253,9 @@ class ConsumerRunner:
                     self._finish(inflight[0], inflight[1].result())
                     inflight = None
                 if not records:
+                    if inflight is None and time.monotonic() - last_mark_at >= IDLE_MARK_EVERY_S:
+                        self.mark_idle()
+                        last_mark_at = time.monotonic()
                     if inflight is None and not self._consumer.assignment():  # still joining: not idle
                         last_record_at = time.monotonic()
                     elif (
@@ -214,7 +264,11 @@ class ConsumerRunner:
                         break
                     continue
                 prepared = self.prepare(records) if self.prepare is not None else None
-                inflight = (records, executor.submit(self._process_in_thread, records, prepared))
+                caught_up = None
+                if time.monotonic() - last_mark_at >= IDLE_MARK_EVERY_S:
+                    caught_up = self.caught_up_positions(skip={(r.topic, r.partition) for r in records})
+                    last_mark_at = time.monotonic()
+                inflight = (records, executor.submit(self._process_in_thread, records, prepared, caught_up))
                 consumed += len(records)
                 last_record_at = time.monotonic()
                 if max_records is not None and consumed >= max_records:
@@ -229,9 +283,11 @@ class ConsumerRunner:
         self.totals["consumed"] = consumed
         return self.totals
 
-    def _process_in_thread(self, records: list[Record], prepared: object | None) -> BatchResult:
+    def _process_in_thread(
+        self, records: list[Record], prepared: object | None, caught_up: dict | None = None
+    ) -> BatchResult:
         try:
-            return self.process(records, prepared)
+            return self.process(records, prepared, caught_up)
         finally:
             reset_queries()  # DEBUG=True keeps every query otherwise; memory must not grow with traffic
 

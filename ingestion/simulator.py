@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import uuid
 from dataclasses import dataclass
@@ -28,7 +29,30 @@ class TrafficConfig:
     max_lag: int = 200  # how many messages later (or earlier, when out of order) feedback is produced
     start: datetime | None = None
     seconds_per_request: float = 0.01  # simulated time between requests
-    feedback_delay_s: float = 30.0  # mean simulated delay of feedback after serving
+    feedback_delay_s: float = 30.0  # mean simulated delay of feedback after serving (and between events)
+    # "exponential" (memoryless) or "lognormal" (heavy tail, like conversions in Chapelle 2014); known, so
+    # tests compare an estimate against first_delay_cdf().
+    delay_distribution: str = "exponential"
+    delay_sigma: float = 1.0  # the lognormal's shape
+
+
+def _delay(rng: random.Random, config: TrafficConfig) -> float:
+    if config.delay_distribution == "lognormal":
+        mu = math.log(config.feedback_delay_s) - config.delay_sigma**2 / 2  # so the mean is feedback_delay_s
+        return rng.lognormvariate(mu, config.delay_sigma)
+    if config.delay_distribution != "exponential":
+        raise ValueError(f"unknown delay distribution {config.delay_distribution!r}")
+    return rng.expovariate(1 / config.feedback_delay_s)
+
+
+def first_delay_cdf(config: TrafficConfig, seconds: float) -> float:
+    """The true CDF of the delay from serving to a request's first feedback event."""
+    if seconds <= 0:
+        return 0.0
+    if config.delay_distribution == "lognormal":
+        mu = math.log(config.feedback_delay_s) - config.delay_sigma**2 / 2
+        return 0.5 * (1 + math.erf((math.log(seconds) - mu) / (config.delay_sigma * math.sqrt(2))))
+    return 1 - math.exp(-seconds / config.feedback_delay_s)
 
 
 @dataclass
@@ -96,7 +120,7 @@ def traffic_generate(config: TrafficConfig) -> tuple[list[tuple[str, bytes | Non
             events.append(("dismiss", None))
         delay = 0.0
         for event_type, value in events:
-            delay += rng.expovariate(1 / config.feedback_delay_s)
+            delay += _delay(rng, config)
             event = {
                 "schema_version": 1,
                 "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),

@@ -67,6 +67,16 @@ WRITE_PATHS = [
         ("labeling/services/projects.py",),
         (*_orm("Project"), *_sql("labeling_project"), r"\bProject\((?!models\.)", r"\bproject\.save\("),
     ),
+    WritePath(
+        "DelayDistribution",
+        ("feedback/services/delays.py",),
+        (*_orm("DelayDistribution"), *_sql("feedback_delaydistribution")),
+    ),
+    WritePath(
+        "ConsumerOffset (offsets and watermarks)",
+        ("ingestion/offsets.py",),
+        (*_orm("ConsumerOffset"), *_sql("ingestion_consumeroffset")),
+    ),
 ]
 
 def writers(source: str, patterns: tuple[str, ...]) -> list[int]:

@@ -213,6 +213,10 @@ FEEDBACK = only_set(
     FEATURE_PATHS_HASH=env_list_set("FEEDBACK_FEATURE_PATHS_HASH"),
     HASH_SALT=env("FEEDBACK_HASH_SALT"),
     OPT_OUT_USER_IDS=env_list_set("FEEDBACK_OPT_OUT_USER_IDS"),
+    FEATURE_PATHS_REPLACE_DEFAULTS=env_bool("FEEDBACK_FEATURE_PATHS_REPLACE_DEFAULTS") or None,
+    CLOCK_SKEW_ALLOWANCE_S=env_int("FEEDBACK_CLOCK_SKEW_ALLOWANCE_S"),
+    IDLE_PARTITION_LATENESS_S=env_int("FEEDBACK_IDLE_PARTITION_LATENESS_S"),
+    DEAD_LETTER_RETENTION_DAYS=env_int("FEEDBACK_DEAD_LETTER_RETENTION_DAYS"),
 )
 
 # Consumers are declared in ingestion/conf.py; these entries tune them (`python manage.py run_consumer NAME`).
@@ -223,11 +227,20 @@ KAFKA_CONSUMERS = {
         session_timeout_ms=env_int("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS"),
         heartbeat_interval_ms=env_int("FEEDBACK_CONSUMER_HEARTBEAT_MS"),
         fetch_max_wait_ms=env_int("FEEDBACK_CONSUMER_FETCH_MAX_WAIT_MS"),
+        group_instance_id=env("FEEDBACK_CONSUMER_INSTANCE_ID"),
     ),
 }
 CELERY_BEAT_SCHEDULE["feedback-close-windows"] = {
     "task": "feedback.tasks.close_due_windows",
     "schedule": timedelta(seconds=int(env("FEEDBACK_CLOSE_EVERY_SECONDS", "30"))),
+}
+CELERY_BEAT_SCHEDULE["feedback-delay-distributions"] = {
+    "task": "feedback.tasks.estimate_delay_distributions",
+    "schedule": timedelta(seconds=int(env("FEEDBACK_DELAY_ESTIMATE_EVERY_SECONDS", "600"))),
+}
+CELERY_BEAT_SCHEDULE["feedback-purge-dead-letters"] = {
+    "task": "ingestion.tasks.purge_dead_letters",
+    "schedule": timedelta(hours=1),
 }
 # Refit rater reliability (weighted vote, Dawid-Skene) on whole projects; item_resolve uses the stored fit.
 CELERY_BEAT_SCHEDULE["refit-rater-reliability"] = {

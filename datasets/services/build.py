@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError, ConflictError
 from datasets.models import Dataset, DatasetVersion, ErasedSubject, ErasureSubjectKind, VersionStatus
-from datasets.services.sources import COPY_COLUMNS, sources_for
+from datasets.services.sources import COPY_COLUMNS, DIRECT_ONLY_EMPTY, sources_for
 from datasets.services.summary import version_content_hash, version_summary
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,8 @@ def _copy_rows(rows: list[tuple]) -> None:
         cursor.cursor.copy(f"COPY datasets_datasetrow ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row(row)
+            # Human and gold rows stop before the direct-label-only columns at the end of COPY_COLUMNS.
+            copy.write_row(row + DIRECT_ONLY_EMPTY if len(row) < len(COPY_COLUMNS) else row)
 
 
 def _set_progress(version: DatasetVersion, progress: float) -> None:

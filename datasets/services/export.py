@@ -70,6 +70,10 @@ _COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("model_version", pa.string(), "NULLIF(model_version, '')"),
     ("features", pa.string(), "features::text"),
     ("downsampling_rate", pa.float64(), "downsampling_rate"),
+    ("maturity", pa.string(), "NULLIF(maturity, '')"),
+    ("age_seconds", pa.float64(), "age_seconds"),
+    ("conversion_probability", pa.float64(), "conversion_probability"),
+    ("importance_weight", pa.float64(), "importance_weight"),
 ]
 SCHEMA = pa.schema([(name, type_) for name, type_, _ in _COLUMNS])
 _SOFT_VALUES = _joined("soft_label_probs")

@@ -60,7 +60,15 @@ COPY_COLUMNS = (
     "features",
     "downsampling_rate",
     "subjects",
+    # Direct labels only (other sources end at "subjects"; build pads them with nulls).
+    "maturity",
+    "age_seconds",
+    "conversion_probability",
+    "importance_weight",
 )
+
+# The values of the direct-label-only columns for human and gold rows.
+DIRECT_ONLY_EMPTY = ("", None, None, None)
 
 ERASED = "erased"
 
@@ -284,6 +292,7 @@ class DirectLabelSource:
         self.filters = definition["filters"]
         self.erased = erased if self.filters["exclude_erased_users"] else frozenset()
         self.split = _Splitter(definition)
+        self.maturity_of = None
 
     def _queryset(self):
         from feedback.models import DirectLabel
@@ -329,12 +338,17 @@ class DirectLabelSource:
         if any(subject in self.erased for subject in subjects):
             return None
         key = f"request:{request_id}"
+        if self.maturity_of is None:
+            from feedback.selectors.labels import MaturityOf
+
+            self.maturity_of = MaturityOf()
+        m = self.maturity_of(rule_id=rule_id, label=label, is_final=True, served_at=window_start)
         return (
             version_id, key, self.split(key), RowSource.DIRECT.value, json.dumps(label), "{}", "{}", None, weight,
             updated_at, None, None, None, None, label_source, "", None, "{}", "{}", "", "", request_id,
             pg_array(event_ids or []), str(rule_id), str(rule_version), window_start,
             window_end, model, model_version, json.dumps(features) if features is not None else None, downsampling_rate,
-            pg_array(subjects),
+            pg_array(subjects), m.maturity, m.age_seconds, m.conversion_probability, m.importance_weight,
         )  # fmt: skip
 
 

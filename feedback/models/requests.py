@@ -54,6 +54,7 @@ class FeedbackStatus(models.TextChoices):
     LATE_APPLIED = "late_applied", "Late, corrected the label"
     LATE_IGNORED = "late_ignored", "Late, ignored by the rule"
     UNUSED = "unused", "Type not in the rule"
+    PRE_SERVED = "pre_served", "Occurred before served_at (beyond the clock-skew allowance)"
     ORPHAN = "orphan", "No request within the orphan TTL"
     UNJOINABLE = "unjoinable", "Request has no label rule"
     SUPPRESSED = "suppressed", "Request's user opted out"

@@ -27,6 +27,11 @@ class LabelRule(models.Model):
         default=1.0, help_text="Share of negative labels kept (1 = keep all); recorded on every kept row."
     )
     orphan_ttl = models.DurationField(help_text="How long feedback waits for its request before it is an orphan.")
+    maturity_horizon = models.DurationField(
+        default=timedelta(days=1),
+        help_text="After served_at + this (at least window + grace), a negative is final: late feedback is "
+        "no longer expected. Before it, a closed negative is provisional.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -45,6 +50,9 @@ class LabelRule(models.Model):
                 name="labelrule_downsampling_rate_range",
             ),
             models.CheckConstraint(condition=Q(late_policy__in=["correct", "ignore"]), name="labelrule_late_policy"),
+            models.CheckConstraint(
+                condition=Q(maturity_horizon__gt=timedelta(0)), name="labelrule_maturity_horizon_positive"
+            ),
         ]
 
     def __str__(self) -> str:

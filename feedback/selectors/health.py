@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from feedback.models import FeedbackCounter
+from feedback.selectors.watermarks import feedback_low_watermark
 
 RATE_WINDOW = timedelta(minutes=5)
 
@@ -81,6 +82,9 @@ def feedback_health(*, now: datetime | None = None) -> dict:
             [since.replace(second=0, microsecond=0)],
         )
         recent_events = int(cursor.fetchone()[0])
+        cursor.execute("SELECT count(*) FROM feedback_inferencerequest WHERE state = 'open' AND close_at <= %s", [now])
+        held = cursor.fetchone()[0]
+    watermark = feedback_low_watermark()
     events_total = sum(statuses.values())
     joined = statuses.get("applied", 0) + statuses.get("late_applied", 0)
     elapsed = (now - since.replace(second=0, microsecond=0)).total_seconds()
@@ -94,6 +98,11 @@ def feedback_health(*, now: datetime | None = None) -> dict:
             for state in ("open", "closed", "awaiting", "orphaned", "unjoinable", "suppressed")
         },  # fmt: skip
         "pending_windows": states.get("open", 0),
+        # Event time the consumer has read up to on every feedback partition; windows past their wall
+        # deadline wait for it (docs/adr/0020-event-time-watermarks.md).
+        "watermark": watermark.isoformat() if watermark else None,
+        "windows_held_by_watermark": held,
+        "pre_served": statuses.get("pre_served", 0),
         "feedback_events": statuses,
         "join_rate": round(joined / events_total, 4) if events_total else None,
         "labels_current": labels,

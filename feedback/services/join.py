@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from feedback import conf as feedback_conf
 from feedback.services.counters import counters_add
 
 _TEMP_TABLES = """
@@ -65,6 +66,7 @@ _EVENT_STATUS = """CASE WHEN r.state IN ('awaiting', 'orphaned') THEN 'pending'
                 WHEN r.state = 'unjoinable' THEN 'unjoinable'
                 WHEN r.state = 'suppressed' THEN 'suppressed'
                 WHEN NOT (rule.positive_events ? e.type OR rule.negative_events ? e.type) THEN 'unused'
+                WHEN e.occurred_at < r.served_at - make_interval(secs => %(skew)s) THEN 'pre_served'
                 WHEN r.state = 'closed' OR e.occurred_at > r.window_end THEN
                      CASE WHEN rule.late_policy = 'correct' THEN 'late_applied' ELSE 'late_ignored' END
                 ELSE 'applied' END"""
@@ -80,18 +82,19 @@ ON CONFLICT (event_id) DO NOTHING
 RETURNING request_id, status
 """
 
-# Events that waited for a request that has just arrived get their fate now.
+# Events that waited for a request that has just arrived get their fate now, orphans included: an orphan is
+# only "no request yet after the TTL", so a request that does arrive joins it like any other event.
 _CLASSIFY_WAITING = f"""
 WITH cls AS (
-    SELECT e.event_id, {_EVENT_STATUS} AS status
+    SELECT e.event_id, e.status AS was, {_EVENT_STATUS} AS status
     FROM feedback_feedbackevent e
     JOIN feedback_inferencerequest r ON r.request_id = e.request_id
     LEFT JOIN feedback_labelrule rule ON rule.id = r.rule_id
-    WHERE e.status = 'pending' AND e.request_id = ANY(%(ids)s)
+    WHERE e.status IN ('pending', 'orphan') AND e.request_id = ANY(%(ids)s)
 )
 UPDATE feedback_feedbackevent e SET status = cls.status FROM cls
 WHERE e.event_id = cls.event_id AND cls.status <> 'pending'
-RETURNING e.request_id, e.status
+RETURNING e.request_id, e.status, cls.was
 """
 
 # The label as a function of every applied event: any positive wins (weight = the largest positive
@@ -198,6 +201,7 @@ class JoinOutcome:
     events_duplicate: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     labels_written: int = 0
+    orphans_rejoined: int = 0
 
     def counters(self) -> dict[str, int]:
         values = {
@@ -208,6 +212,7 @@ class JoinOutcome:
             "feedback": self.events_new,
             "feedback_duplicate": self.events_duplicate,
             "labels_written": self.labels_written,
+            "feedback_orphan_rejoined": self.orphans_rejoined,
         }
         values.update({f"feedback_{status}": n for status, n in self.statuses.items()})
         return values
@@ -235,6 +240,7 @@ def feedback_batch_join(
     consumer offsets only after the transaction this runs in has committed.
     """
     now = now or timezone.now()
+    skew = feedback_conf.clock_skew_allowance_s()
     outcome = JoinOutcome()
     request_rows, event_rows = _dedupe(requests, events)
     if not request_rows:
@@ -265,14 +271,17 @@ def feedback_batch_join(
         outcome.requests_duplicate = real_requests - len(became_real)
         fates: list[tuple[str, str]] = []
         if event_rows:
-            cursor.execute(_INSERT_EVENTS, {"now": now})
+            cursor.execute(_INSERT_EVENTS, {"now": now, "skew": skew})
             inserted = cursor.fetchall()
             fates.extend(inserted)
             outcome.events_new = len(inserted)
             outcome.events_duplicate = len(events) - outcome.events_new
         if became_real:
-            cursor.execute(_CLASSIFY_WAITING, {"ids": became_real})
-            fates.extend(cursor.fetchall())
+            cursor.execute(_CLASSIFY_WAITING, {"ids": became_real, "skew": skew})
+            for request_id, status, was in cursor.fetchall():
+                fates.append((request_id, status))
+                if was == "orphan":
+                    outcome.orphans_rejoined += 1
         to_label: set[str] = set()
         for request_id, status in fates:
             outcome.statuses[status] = outcome.statuses.get(status, 0) + 1

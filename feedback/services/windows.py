@@ -1,5 +1,7 @@
-"""Wall-clock side of the join: close windows (negatives) and declare orphans. Called by Celery beat
-(feedback.tasks.close_due_windows) and directly in tests; works the same when no traffic arrives."""
+"""Closing windows (negatives) and declaring orphans. Called by Celery beat (feedback.tasks.close_due_windows)
+and directly in tests. A window closes when its wall-clock deadline (window end + grace) has passed AND
+the event-time low watermark of the feedback topic has passed it too, so a consumer that lags never turns
+in-window feedback late (docs/adr/0020-event-time-watermarks.md)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,14 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from feedback.selectors.watermarks import feedback_low_watermark
 from feedback.services.counters import counters_add
 
 # SKIP LOCKED: a request a consumer is joining right now is closed on the next run, never waited on.
 _CLOSE_CHUNK = """
 WITH due AS (
     SELECT request_id FROM feedback_inferencerequest
-    WHERE state = 'open' AND close_at <= %(now)s
+    WHERE state = 'open' AND close_at <= %(cutoff)s
     ORDER BY request_id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
 )
 UPDATE feedback_inferencerequest r SET state = 'closed', closed_at = %(now)s
@@ -60,17 +63,26 @@ WHERE e.status = 'pending' AND r.request_id = e.request_id AND r.state = 'orphan
 """
 
 
+_HELD = """
+SELECT count(*) FROM feedback_inferencerequest WHERE state = 'open' AND close_at <= %(now)s
+"""
+
+WATERMARK_FROM_CONSUMER = object()
+
+
 @dataclass
 class CloseOutcome:
     closed: int = 0
     negatives: int = 0
     orphan_events: int = 0
+    watermark: datetime | None = None
+    held: int = 0  # windows past their wall deadline that the watermark has not reached yet
 
 
 @transaction.atomic
-def _close_chunk(*, now: datetime, limit: int) -> tuple[int, int]:
+def _close_chunk(*, now: datetime, cutoff: datetime, limit: int) -> tuple[int, int]:
     with connection.cursor() as cursor:
-        cursor.execute(_CLOSE_CHUNK, {"now": now, "limit": limit})
+        cursor.execute(_CLOSE_CHUNK, {"now": now, "cutoff": cutoff, "limit": limit})
         ids = [row[0] for row in cursor.fetchall()]
         if not ids:
             return 0, 0
@@ -95,19 +107,28 @@ def _orphan_chunk(*, now: datetime, limit: int) -> int:
     return orphans
 
 
-def windows_close_due(*, now: datetime | None = None, chunk: int = 5000) -> CloseOutcome:
-    """Close every window whose window + grace has passed: final labels, negatives for the silent ones.
+def windows_close_due(
+    *, now: datetime | None = None, watermark: datetime | None | object = WATERMARK_FROM_CONSUMER, chunk: int = 5000
+) -> CloseOutcome:
+    """Close every window whose window + grace has passed on the wall clock and on the watermark: final
+    labels, negatives for the silent ones. `watermark` defaults to the consumer's low watermark on the
+    feedback topic (None: unknown, nothing closes); tests that feed the handler directly pass it.
 
     The orphan TTL is the longest one among active rules, since an early event's model is unknown.
     Each chunk is its own transaction, so a long backlog never holds locks for long.
     """
     now = now or timezone.now()
-    outcome = CloseOutcome()
-    while True:
-        closed, negatives = _close_chunk(now=now, limit=chunk)
+    if watermark is WATERMARK_FROM_CONSUMER:
+        watermark = feedback_low_watermark()
+    outcome = CloseOutcome(watermark=watermark)
+    while watermark is not None:
+        closed, negatives = _close_chunk(now=now, cutoff=min(now, watermark), limit=chunk)
         outcome.closed += closed
         outcome.negatives += negatives
         if closed < chunk:
             break
+    with connection.cursor() as cursor:
+        cursor.execute(_HELD, {"now": now})
+        outcome.held = cursor.fetchone()[0]
     outcome.orphan_events = _orphan_chunk(now=now, limit=chunk)
     return outcome

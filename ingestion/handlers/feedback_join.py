@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
 from django.db import transaction
@@ -17,7 +18,7 @@ from feedback.services.counters import counters_add
 from feedback.services.join import EventRow, RequestRow, feedback_batch_join
 from ingestion.dead_letters import dead_letters_record
 from ingestion.messages import InvalidMessage, feedback_decode, request_decode
-from ingestion.privacy import features_apply_privacy, privacy_policy
+from ingestion.privacy import features_apply_privacy, payload_redact, privacy_policy
 from ingestion.records import BatchResult, DeadLetterRecord, Record
 
 
@@ -34,7 +35,18 @@ def _dumps(value: object) -> str:
 
 
 def records_decode(records: list[Record]) -> tuple[list[RequestRow], list[EventRow], list[DeadLetterRecord]]:
+    requests, events, dead, _ = records_decode_timed(records)
+    return requests, events, dead
+
+
+def records_decode_timed(
+    records: list[Record],
+) -> tuple[list[RequestRow], list[EventRow], list[DeadLetterRecord], dict[tuple[str, int], datetime]]:
+    """Also returns, per partition, the latest event time read (served_at / occurred_at, capped at the wall
+    clock so one message from a wrong clock cannot push the watermark into the future)."""
     requests_topic, feedback_topic = feedback_conf.requests_topic(), feedback_conf.feedback_topic()
+    event_times: dict[tuple[str, int], datetime] = {}
+    cap = timezone.now()
     max_bytes = feedback_conf.max_message_bytes()
     policy = privacy_policy()
     requests: list[RequestRow] = []
@@ -44,6 +56,7 @@ def records_decode(records: list[Record]) -> tuple[list[RequestRow], list[EventR
         try:
             if record.topic == requests_topic:
                 message = request_decode(record.value, max_bytes=max_bytes)
+                _advance(event_times, record, message.served_at, cap)
                 if policy.is_opted_out(message.user_id):
                     requests.append(RequestRow(request_id=message.request_id, state="suppressed"))
                     continue
@@ -64,6 +77,7 @@ def records_decode(records: list[Record]) -> tuple[list[RequestRow], list[EventR
                 )
             elif record.topic == feedback_topic:
                 event = feedback_decode(record.value, max_bytes=max_bytes)
+                _advance(event_times, record, event.occurred_at, cap)
                 events.append(
                     EventRow(
                         event_id=event.event_id,
@@ -76,8 +90,16 @@ def records_decode(records: list[Record]) -> tuple[list[RequestRow], list[EventR
             else:
                 raise InvalidMessage("unknown_topic", record.topic)
         except InvalidMessage as exc:
-            dead.append(DeadLetterRecord(record=record, reason=exc.reason, detail=exc.detail))
-    return requests, events, dead
+            redacted = payload_redact(record.value, policy=policy)
+            dead.append(DeadLetterRecord(record=record, reason=exc.reason, detail=exc.detail, redacted=redacted))
+    return requests, events, dead, event_times
+
+
+def _advance(event_times: dict[tuple[str, int], datetime], record: Record, at: datetime, cap: datetime) -> None:
+    key = (record.topic, record.partition)
+    at = min(at, cap)
+    if key not in event_times or event_times[key] < at:
+        event_times[key] = at
 
 
 @dataclass(slots=True)
@@ -87,11 +109,12 @@ class PreparedBatch:
     requests: list[RequestRow]
     events: list[EventRow]
     dead: list[DeadLetterRecord]
+    event_times: dict[tuple[str, int], datetime]
 
 
 def prepare_batch(records: list[Record]) -> PreparedBatch:
     """CPU-only half of the handler: the runner runs it while the previous batch is being written."""
-    return PreparedBatch(*records_decode(records))
+    return PreparedBatch(*records_decode_timed(records))
 
 
 def handle_batch(records: list[Record], *, consumer: str, prepared: PreparedBatch | None = None) -> BatchResult:
@@ -105,4 +128,4 @@ def handle_batch(records: list[Record], *, consumer: str, prepared: PreparedBatc
             counters_add(values={"dead_letters": len(batch.dead)}, now=now)
     stats = outcome.counters()
     stats["dead_letters"] = len(batch.dead)
-    return BatchResult(dead_letters=batch.dead, stats=stats)
+    return BatchResult(dead_letters=batch.dead, stats=stats, event_times=batch.event_times)

@@ -147,3 +147,37 @@ def test_formula_cells_are_neutralised_in_csv_and_raw_in_parquet_and_jsonl(proje
     assert {row["item_external_id"]: row["label"] for row in jsonl_rows} == labels
     parquet_rows = pq.read_table(pa.BufferReader(exports["parquet"])).to_pylist()
     assert {row["item_external_id"]: row["label"] for row in parquet_rows} == labels
+
+
+@pytest.mark.django_db
+def test_direct_label_export_carries_maturity_and_delayed_feedback_weights():
+    from datetime import timedelta
+
+    from datasets.services.definitions import dataset_create
+    from feedback.models import DelayDistribution, LabelRule
+
+    add_direct_labels(
+        "ranker",
+        [
+            {"request_id": "pos", "label": 1.0, "features": {"id": str(2**60)}},
+            {"request_id": "neg", "label": 0.0, "features": {}},
+        ],
+    )
+    rule = LabelRule.objects.get(model="ranker")
+    # Late feedback may still flip the negative for a day: provisional, with the delay model's probability.
+    LabelRule.objects.filter(pk=rule.pk).update(late_policy="correct", maturity_horizon=timedelta(days=1))
+    DelayDistribution.objects.create(
+        rule=rule, computed_at=rule.created_at, horizon_seconds=86400, cohort_requests=10, cohort_positives=5,
+        conversion_rate=0.5, cdf=[[1800.0, 0.5], [86400.0, 1.0]],
+    )  # fmt: skip
+    version = dataset_build(dataset=dataset_create(name="ds-maturity", direct_model="ranker"))
+    out = io.BytesIO()
+    version_export_to_file(version=version, fmt="parquet", out=out)
+    rows = {r["request_id"]: r for r in pq.read_table(pa.BufferReader(out.getvalue())).to_pylist()}
+    # The negative is an hour old (window_start = served_at): F = 0.5, q = 0.5 * 0.5 / (1 - 0.25) = 1/3.
+    assert rows["neg"]["maturity"] == "provisional"
+    assert rows["neg"]["conversion_probability"] == pytest.approx(1 / 3)
+    assert rows["neg"]["importance_weight"] == pytest.approx(2 / 3)
+    assert 3500 < rows["neg"]["age_seconds"] < 3700
+    assert (rows["pos"]["maturity"], rows["pos"]["importance_weight"]) == ("final", 1.0)
+    assert json.loads(rows["pos"]["features"]) == {"id": "1152921504606846976"}

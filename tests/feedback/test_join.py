@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from feedback.models import DirectLabel, FeedbackEvent, InferenceRequest
 from feedback.services.windows import windows_close_due
@@ -70,9 +71,10 @@ def test_dismiss_alone_is_a_negative_label():
 def test_window_close_makes_negatives_and_finalizes_labels_with_no_traffic():
     make_rule()
     feed(req(request_bytes("r1")), req(request_bytes("r2")), fb(event_bytes("e1", "r1")))
-    outcome = windows_close_due(now=T0 + timedelta(minutes=10, seconds=59))
+    almost = T0 + timedelta(minutes=10, seconds=59)
+    outcome = windows_close_due(now=almost, watermark=almost)
     assert outcome.closed == 0
-    outcome = windows_close_due(now=T0 + timedelta(minutes=11))
+    outcome = windows_close_due(now=T0 + timedelta(minutes=11), watermark=T0 + timedelta(minutes=11))
     assert (outcome.closed, outcome.negatives) == (2, 1)
     negative = current("r2")
     assert (negative.label, negative.source, negative.is_final, negative.feedback_event_ids) == (
@@ -82,13 +84,13 @@ def test_window_close_makes_negatives_and_finalizes_labels_with_no_traffic():
         [],
     )
     assert current("r1").is_final
-    assert windows_close_due(now=T0 + timedelta(hours=1)).closed == 0  # idempotent
+    assert windows_close_due(now=T0 + timedelta(hours=1), watermark=T0 + timedelta(hours=1)).closed == 0  # idempotent
 
 
 def test_late_click_corrects_a_closed_negative_as_a_new_version():
     make_rule(late_policy="correct")
     feed(req(request_bytes("r1")))
-    windows_close_due(now=T0 + timedelta(minutes=12))
+    windows_close_due(now=T0 + timedelta(minutes=12), watermark=T0 + timedelta(minutes=12))
     feed(fb(event_bytes("late", "r1", at=T0 + timedelta(minutes=30))))
     versions = list(DirectLabel.objects.filter(request_id="r1").order_by("version"))
     assert [(v.version, v.label, v.is_current) for v in versions] == [(1, 0, False), (2, 1, True)]
@@ -101,7 +103,7 @@ def test_late_click_corrects_a_closed_negative_as_a_new_version():
 def test_late_feedback_is_recorded_but_ignored_when_the_rule_says_so():
     make_rule(late_policy="ignore")
     feed(req(request_bytes("r1")))
-    windows_close_due(now=T0 + timedelta(minutes=12))
+    windows_close_due(now=T0 + timedelta(minutes=12), watermark=T0 + timedelta(minutes=12))
     feed(fb(event_bytes("late", "r1")))
     assert FeedbackEvent.objects.get(pk="late").status == "late_ignored"
     assert [(v.version, v.label) for v in DirectLabel.objects.filter(request_id="r1")] == [(1, 0)]
@@ -117,17 +119,44 @@ def test_feedback_after_the_window_end_is_late_even_before_the_close_runs():
 def test_feedback_without_request_becomes_an_orphan_after_the_ttl_and_is_kept():
     make_rule(orphan_ttl=timedelta(minutes=5))
     feed(fb(event_bytes("e1", "ghost")))
-    windows_close_due()  # just arrived: not an orphan yet
+    windows_close_due(watermark=timezone.now())  # just arrived: not an orphan yet
     assert FeedbackEvent.objects.get(pk="e1").status == "pending"
-    from django.utils import timezone
-
     outcome = windows_close_due(now=timezone.now() + timedelta(minutes=6))
     assert outcome.orphan_events == 1
     assert FeedbackEvent.objects.get(pk="e1").status == "orphan"
-    # The request, if it ever comes, still gets its own window; the orphan stays an orphan.
-    feed(req(request_bytes("ghost")))
-    assert InferenceRequest.objects.get(pk="ghost").state == "open"
-    assert FeedbackEvent.objects.get(pk="e1").status == "orphan"
+
+
+def test_an_orphan_whose_request_arrives_later_is_joined_inside_its_window():
+    # A producer whose request log lags by more than the TTL: the click (1 min after serving) was declared
+    # an orphan; when the request does arrive, the click is inside its window and makes a positive.
+    make_rule(orphan_ttl=timedelta(minutes=5))
+    feed(fb(event_bytes("e1", "ghost")), fb(event_bytes("e2", "ghost2", at=T0 + timedelta(minutes=20))))
+    windows_close_due(now=timezone.now() + timedelta(minutes=6), watermark=None)
+    assert set(FeedbackEvent.objects.values_list("status", flat=True)) == {"orphan"}
+    result = feed(req(request_bytes("ghost")), req(request_bytes("ghost2")))
+    assert result.stats["feedback_orphan_rejoined"] == 2
+    assert FeedbackEvent.objects.get(pk="e1").status == "applied"
+    assert FeedbackEvent.objects.get(pk="e2").status == "late_applied"  # after its window: late, as any other
+    label = DirectLabel.objects.get(request_id="ghost", is_current=True)
+    assert (label.label, label.version, label.feedback_event_ids) == (1, 1, ["e1"])
+    # Replayed, nothing changes and no label is duplicated.
+    feed(req(request_bytes("ghost")), fb(event_bytes("e1", "ghost")))
+    assert DirectLabel.objects.filter(request_id="ghost").count() == 1
+
+
+def test_feedback_before_served_at_is_not_a_positive_and_is_counted(settings):
+    make_rule()
+    result = feed(req(request_bytes("r1")), fb(event_bytes("e1", "r1", at=T0 - timedelta(seconds=1))))
+    assert FeedbackEvent.objects.get(pk="e1").status == "pre_served"
+    assert result.stats["feedback_pre_served"] == 1
+    assert not DirectLabel.objects.exists()
+    # With a 5 s clock-skew allowance the same click counts; one 6 s early still does not.
+    settings.FEEDBACK = {**settings.FEEDBACK, "CLOCK_SKEW_ALLOWANCE_S": 5}
+    feed(req(request_bytes("r2")), fb(event_bytes("e2", "r2", at=T0 - timedelta(seconds=4))))
+    feed(fb(event_bytes("e3", "r3", at=T0 - timedelta(seconds=6))), req(request_bytes("r3")))
+    assert FeedbackEvent.objects.get(pk="e2").status == "applied"
+    assert FeedbackEvent.objects.get(pk="e3").status == "pre_served"
+    assert list(DirectLabel.objects.values_list("request_id", "label")) == [("r2", 1.0)]
 
 
 def test_request_for_a_model_without_rule_is_held_unjoinable_and_counted():
@@ -150,7 +179,7 @@ def test_negative_downsampling_is_deterministic_and_recorded():
     make_rule(negative_downsampling_rate=0.5)
     ids = [f"r{i}" for i in range(200)]
     feed(*[req(request_bytes(i)) for i in ids])
-    windows_close_due(now=T0 + timedelta(minutes=12))
+    windows_close_due(now=T0 + timedelta(minutes=12), watermark=T0 + timedelta(minutes=12))
     kept = set(DirectLabel.objects.values_list("request_id", flat=True))
     assert 60 < len(kept) < 140
     assert set(DirectLabel.objects.values_list("downsampling_rate", flat=True)) == {0.5}

@@ -12,6 +12,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from feedback.models import DirectLabel, FeedbackEvent, InferenceRequest
 from feedback.selectors.health import feedback_health
+from feedback.selectors.watermarks import feedback_low_watermark
 from feedback.tasks import close_due_windows
 from ingestion.models import DeadLetter
 from ingestion.registry import consumer_get
@@ -25,7 +26,11 @@ pytestmark = [pytest.mark.kafka, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def topics(settings, kafka_bootstrap):
     names = unique_names("join")
-    settings.FEEDBACK = {**settings.FEEDBACK, **{k: v for k, v in names.items() if k != "GROUP"}}
+    settings.FEEDBACK = {
+        **settings.FEEDBACK,
+        **{k: v for k, v in names.items() if k != "GROUP"},
+        "IDLE_PARTITION_LATENESS_S": 1,
+    }
     settings.KAFKA_CONSUMERS = {
         "feedback-join": {
             **settings.KAFKA_CONSUMERS["feedback-join"],
@@ -94,6 +99,8 @@ def test_consumer_joins_out_of_order_duplicated_late_malformed_and_orphan_traffi
         # Negatives appear with no further traffic: only the wall clock (the beat task) moves.
         assert label_of("quiet") is None
         wait_for(lambda: timezone.now() > InferenceRequest.objects.get(pk="quiet").close_at, timeout=5, what="close")
+        close_at = InferenceRequest.objects.get(pk="quiet").close_at
+        wait_for(lambda: (feedback_low_watermark() or close_at) > close_at, timeout=20, what="the watermark")
         result = close_due_windows()
         assert result["closed"] >= 2  # "quiet" and "old"
         assert (label_of("quiet").label, label_of("quiet").source) == (0, "window_closed")

@@ -75,7 +75,7 @@ def test_feedback_validator_agrees_with_the_json_schema(document, valid):
     [
         (b"{not json", "malformed_json"),
         (b"\xff\xfe", "malformed_json"),
-        (None, "malformed_json"),
+        (None, "null_value"),
         (b"[1, 2]", "schema"),
         (b'{"schema_version": 9}', "unsupported_version"),
         (b"{" + b" " * 20_000 + b"}", "oversized"),
@@ -87,7 +87,53 @@ def test_bad_bytes_get_a_reason(raw, reason):
     assert info.value.reason == reason
 
 
-def test_timestamps_need_a_time_zone():
-    raw = json.dumps({**GOOD_EVENT, "occurred_at": "2026-11-01T12:01:00"}).encode()
-    with pytest.raises(InvalidMessage, match="time zone"):
-        feedback_decode(raw, max_bytes=10_000)
+RFC3339_VALID = [
+    ("2026-11-01T12:01:00Z", "2026-11-01T12:01:00+00:00"),
+    ("2026-11-01t12:01:00z", "2026-11-01T12:01:00+00:00"),  # lower case, allowed by RFC 3339 5.6
+    ("2026-11-01T12:01:00.5+02:00", "2026-11-01T12:01:00.500000+02:00"),
+    ("2026-11-01T12:01:00.123456789-05:30", "2026-11-01T12:01:00.123456-05:30"),
+    ("2026-11-01T12:01:00-00:00", "2026-11-01T12:01:00+00:00"),
+    ("2026-12-31T23:59:60Z", "2026-12-31T23:59:59.999999+00:00"),  # leap second
+]
+RFC3339_INVALID = [
+    "2026-11-01T12:01:00",  # no offset
+    "2026-11-01 12:01:00Z",  # space separator
+    "20261101T120100Z",  # basic format
+    "2026-W44-7T12:01:00Z",  # ISO week date
+    "2026-305T12:01:00Z",  # ordinal date
+    "2026-11-01T12:01Z",  # no seconds
+    "2026-11-01T12:01:00+0200",  # offset without colon
+    "2026-11-01T12:01:00+02",  # hour-only offset
+    "2026-11-01T12:01:00.Z",  # empty fraction
+    "2026-11-01",  # date only
+    "2026-13-01T12:01:00Z",  # month 13
+    "2026-11-01T24:00:00Z",
+    "2026-11-01T12:01:00+24:00",
+    "2026-11-01T12:01:00Z ",  # trailing space
+    "２026-11-01T12:01:00Z",  # a non-ASCII digit
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RFC3339_VALID)
+def test_rfc3339_valid_forms_parse(text, expected):
+    raw = json.dumps({**GOOD_EVENT, "occurred_at": text}).encode()
+    assert feedback_decode(raw, max_bytes=10_000).occurred_at.isoformat() == expected
+
+
+@pytest.mark.parametrize("text", RFC3339_INVALID)
+def test_rfc3339_invalid_forms_are_dead_lettered(text):
+    raw = json.dumps({**GOOD_REQUEST, "served_at": text}).encode()
+    with pytest.raises(InvalidMessage, match="RFC 3339") as caught:
+        request_decode(raw, max_bytes=10_000)
+    assert caught.value.reason == "schema"
+
+
+def test_big_integers_in_features_are_kept_exactly_as_strings():
+    features = {"id": 2**60, "huge": -(2**70), "small": 2**53 - 1, "nested": [{"n": 2**64 + 1}], "f": 0.5}
+    raw = json.dumps({**GOOD_REQUEST, "features": features, "prediction": {"item": 2**60}}).encode()
+    message = request_decode(raw, max_bytes=10_000)
+    assert message.features == {
+        "id": str(2**60), "huge": str(-(2**70)), "small": 2**53 - 1, "nested": [{"n": str(2**64 + 1)}], "f": 0.5,
+    }  # fmt: skip
+    assert message.prediction == {"item": str(2**60)}
+    assert int(message.features["id"]) == 1152921504606846976

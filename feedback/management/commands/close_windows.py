@@ -13,5 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         outcome = windows_close_due()
         self.stdout.write(
-            f"closed {outcome.closed} windows, {outcome.negatives} negative labels, {outcome.orphan_events} orphans"
+            f"closed {outcome.closed} windows, {outcome.negatives} negative labels, {outcome.orphan_events} orphans;"
+            f" {outcome.held} past their deadline held until the consumer's watermark"
+            f" ({outcome.watermark.isoformat() if outcome.watermark else 'unknown'}) passes them"
         )

@@ -25,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--duplicates", type=float, default=0.05, help="share of messages sent twice")
         parser.add_argument("--out-of-order", type=float, default=0.10, help="share of feedback before its request")
         parser.add_argument("--malformed", type=float, default=0.0, help="share of requests followed by junk")
+        parser.add_argument("--feedback-delay-s", type=float, default=30.0, help="mean delay of feedback (simulated s)")
+        parser.add_argument("--delay-distribution", choices=["exponential", "lognormal"], default="exponential")
+        parser.add_argument("--delay-sigma", type=float, default=1.0, help="shape of the lognormal delay")
         parser.add_argument("--partitions", type=int, default=4, help="partitions for topics created here")
         parser.add_argument("--bootstrap-servers", default=None)
         parser.add_argument(
@@ -48,6 +51,9 @@ class Command(BaseCommand):
                 out_of_order_rate=options["out_of_order"],
                 malformed_rate=options["malformed"],
                 seconds_per_request=(2.0 / rate) if rate else 0.01,
+                feedback_delay_s=options["feedback_delay_s"],
+                delay_distribution=options["delay_distribution"],
+                delay_sigma=options["delay_sigma"],
             )
         )
         producer = producer_make(bootstrap_servers=servers)

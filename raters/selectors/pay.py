@@ -1,8 +1,8 @@
 """Effective pay per hour from server-measured time (docs/adr/0027-pay-per-hour-and-payouts.md).
 
 Time that counts: every lease of the project that the rater closed by submitting or skipping (regular,
-gold, rework alike), from the lease being granted to the close, capped at that lease's own length. An
-expired lease counts nothing: the server cannot tell a rater who worked from one who walked away, and
+gold, rework alike), from the lease being granted to the close, which is within the lease's length. An
+expired lease counts nothing, nor does one skipped after it expired: the server cannot tell a rater who worked from one who walked away, and
 counting it would pay an idle lease under an hourly floor. Client-reported time is never read.
 Money: every ledger entry of the project in the window (pay, gold bonus, adjustments, top-ups).
 """
@@ -27,7 +27,8 @@ _WORKED_SQL = """
 SELECT rater_id, COUNT(*), COALESCE(SUM(ms), 0), percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)
 FROM (
     SELECT rater_id,
-           GREATEST(0, (EXTRACT(EPOCH FROM LEAST(closed_at, expires_at) - leased_at) * 1000))::bigint AS ms
+           CASE WHEN closed_at > expires_at THEN 0  -- skipped after it had expired: an idle lease
+                ELSE GREATEST(0, (EXTRACT(EPOCH FROM closed_at - leased_at) * 1000))::bigint END AS ms
     FROM labeling_assignment
     WHERE project_id = %(project)s AND status IN (%(submitted)s, %(skipped)s)
       AND closed_at >= %(since)s AND closed_at < %(until)s {rater}

@@ -46,8 +46,8 @@ def test_a_lease_skipped_after_it_expired_counts_nothing(make_project, make_rate
     rater = make_rater(project)
     work(project, rater, seconds=30)
     lease = expire_idle(project, rater, idle_seconds=3600)
-    from labeling.services.annotations import assignment_skip
     from labeling.models import Assignment
+    from labeling.services.annotations import assignment_skip
 
     assignment_skip(assignment_id=lease.pk, rater=rater, reason="back from lunch")
     assert Assignment.objects.get(pk=lease.pk).closed_at > lease.expires_at
@@ -172,7 +172,9 @@ def test_a_net_claw_back_without_a_floor_carries_into_the_next_period(make_proje
     project = make_project(regular=5, pay_per_annotation_cents=10)
     rater = make_rater(project)
     work(project, rater, seconds=30)
-    earnings_adjust(project=project, user=rater, amount_cents=-25, note="duplicate payment last month", created_by=staff)
+    earnings_adjust(
+        project=project, user=rater, amount_cents=-25, note="duplicate payment last month", created_by=staff
+    )
     period = period_until_now(project)
     assert pay_period_close(period_id=period.pk, actor=staff).statements == 0
     assert not PayoutStatementEntry.objects.exists()  # both entries wait for the next period

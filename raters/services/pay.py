@@ -142,7 +142,9 @@ class CloseResult:
 
 
 def _locked_period(period_id: int) -> PayPeriod:
-    period = PayPeriod.objects.select_for_update().select_related("project").filter(pk=period_id).first()
+    # Only the period row: locking the project row too would block every lease's foreign-key check while
+    # this transaction waits for the budget lock that lease holds (a deadlock).
+    period = PayPeriod.objects.select_for_update(of=("self",)).select_related("project").filter(pk=period_id).first()
     if period is None:
         raise NotFoundError("No such pay period.", extra={"code": "period_not_found"})
     return period

@@ -2,9 +2,10 @@
 
 Time that counts: every lease of the project that the rater closed by submitting or skipping (regular,
 gold, rework alike), from the lease being granted to the close, which is within the lease's length. An
-expired lease counts nothing, nor does one skipped after it expired: the server cannot tell a rater who worked from one who walked away, and
-counting it would pay an idle lease under an hourly floor. Client-reported time is never read.
-Money: every ledger entry of the project in the window (pay, gold bonus, adjustments, top-ups).
+expired lease counts nothing, nor does one skipped after it expired: the server cannot tell a rater who
+worked from one who walked away, and counting it would pay an idle lease under an hourly floor.
+Client-reported time is never read. Money: every ledger entry of the project in the window (pay, gold
+bonus, adjustments, top-ups).
 """
 
 from __future__ import annotations

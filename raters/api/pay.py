@@ -76,6 +76,40 @@ def _statement_out(statement, *, with_project: bool = False) -> dict:
     return out
 
 
+class PeriodOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    project_id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=["open", "closed", "exported"])
+    currency = serializers.CharField(allow_null=True)
+    hourly_floor_cents = serializers.IntegerField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    exported_at = serializers.DateTimeField(allow_null=True)
+    export_format = serializers.CharField(allow_null=True)
+
+
+class CloseOutSerializer(PeriodOutSerializer):
+    already_closed = serializers.BooleanField()
+    statements = serializers.IntegerField()
+    top_up_cents = serializers.IntegerField()
+
+
+class StatementOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    period_id = serializers.IntegerField()
+    user_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    total_cents = serializers.IntegerField()
+    total = serializers.CharField(help_text="The total in currency units, two decimals")
+    earned_cents = serializers.IntegerField()
+    topup_cents = serializers.IntegerField()
+    worked_ms = serializers.IntegerField()
+    tasks = serializers.IntegerField()
+    entry_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
 class PolicySerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
     hourly_floor_cents = serializers.IntegerField(
@@ -137,12 +171,12 @@ class PeriodInputSerializer(serializers.Serializer):
 
 
 class PayPeriodListApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: PeriodOutSerializer(many=True)})
     def get(self, request: Request, project_id: int) -> Response:
         project = _managed_project(request, project_id)
         return Response([_period_out(p) for p in project.pay_periods.order_by("-starts_at")])
 
-    @extend_schema(request=PeriodInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=PeriodInputSerializer, responses={201: PeriodOutSerializer})
     def post(self, request: Request, project_id: int) -> Response:
         project = _managed_project(request, project_id)
         data = PeriodInputSerializer(data=request.data)
@@ -154,7 +188,7 @@ class PayPeriodListApi(APIView):
 class PayPeriodCloseApi(APIView):
     """Close into statements, topping up to the floor inside the budget (409 `top_ups_exceed_budget`). Idempotent."""
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses={200: CloseOutSerializer})
     def post(self, request: Request, period_id: int) -> Response:
         period = _managed_period(request, period_id)
         result = pay_period_close(period_id=period.pk, actor=request.user)
@@ -168,7 +202,7 @@ class PayPeriodCloseApi(APIView):
 
 
 class StatementListApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: StatementOutSerializer(many=True)})
     def get(self, request: Request, period_id: int) -> Response:
         period = _managed_period(request, period_id)
         return Response([_statement_out(s) for s in period_statements(period=period)])

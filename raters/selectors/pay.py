@@ -199,6 +199,7 @@ def my_pay(*, user) -> list[dict]:
                 "floor": Decimal(policy.hourly_floor_cents) / 100 if policy.hourly_floor_cents is not None else None,
                 "tasks": row.tasks,
                 "worked_ms": row.worked_ms,
+                "worked_minutes": round(row.worked_ms / 60_000, 1),
                 "paid_cents": row.paid_cents,
                 "hourly": row.hourly,
             }

@@ -256,6 +256,11 @@ def pay_period_mark_exported(*, period_id: int, actor, file_format: str, again: 
                 "download the same file.",
                 extra={"code": "already_exported", "exported_at": period.exported_at},
             )
+        if file_format != period.export_format:
+            raise ConflictError(
+                f"This pay period was paid out through {period.export_format}; a {file_format} file would pay twice.",
+                extra={"code": "exported_in_other_format", "export_format": period.export_format},
+            )
         return period
     period.state = PeriodState.EXPORTED
     period.exported_at = timezone.now()

@@ -80,6 +80,12 @@ def floor_top_up_cents(*, floor_cents: int, worked_ms: int, earned_cents: int) -
     return max(0, required - earned_cents)
 
 
+def _floor(policy: PayPolicy) -> Decimal | None:
+    if policy.hourly_floor_cents is None:
+        return None
+    return (Decimal(policy.hourly_floor_cents) / 100).quantize(CENT)
+
+
 def pay_policy_for(*, project: Project) -> PayPolicy:
     """The project's policy, or the default (USD, no floor) unsaved."""
     return PayPolicy.objects.filter(project=project).first() or PayPolicy(project=project)
@@ -162,7 +168,7 @@ def project_pay(*, project: Project, since: datetime | None = None, until: datet
     policy = pay_policy_for(project=project)
     rows = rater_pay(project=project, since=since, until=until)
     rates = sorted(r.hourly for r in rows if r.hourly is not None)
-    floor = Decimal(policy.hourly_floor_cents) / 100 if policy.hourly_floor_cents is not None else None
+    floor = _floor(policy)
     worked = sum(r.worked_ms for r in rows)
     paid = sum(r.paid_cents for r in rows)
     median = Decimal(statistics.median(rates)).quantize(CENT, rounding=ROUND_HALF_EVEN) if rates else None
@@ -196,7 +202,7 @@ def my_pay(*, user) -> list[dict]:
             {
                 "project": project,
                 "currency": policy.currency,
-                "floor": Decimal(policy.hourly_floor_cents) / 100 if policy.hourly_floor_cents is not None else None,
+                "floor": _floor(policy),
                 "tasks": row.tasks,
                 "worked_ms": row.worked_ms,
                 "worked_minutes": round(row.worked_ms / 60_000, 1),

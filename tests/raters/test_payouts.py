@@ -142,6 +142,10 @@ def test_a_careless_admin_exporting_twice_is_stopped_and_again_gets_the_same_fil
         call_command("payout_export", str(period.pk), "--format", "prolific", "--output", str(out))
     call_command("payout_export", str(period.pk), "--format", "prolific", "--output", str(out), "--again")
     assert out.read_text() == first
+    # Nor can the same period be paid a second time through the other platform
+    with pytest.raises(ConflictError) as other:
+        payout_export(period_id=period.pk, file_format="mturk", actor=staff, again=True)
+    assert other.value.extra["code"] == "exported_in_other_format"
     assert sum(Decimal(line.split(",")[1]) for line in first.splitlines()) * 100 == _ledger_cents(period)
 
 

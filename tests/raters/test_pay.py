@@ -53,6 +53,11 @@ def test_a_lease_skipped_after_it_expired_counts_nothing(make_project, make_rate
     assert Assignment.objects.get(pk=lease.pk).closed_at > lease.expires_at
     # Then only the 30 s of real work count
     assert rater_pay(project=project)[0].worked_ms == 30_000
+    # And a floor of 60.00/h pays for those 30 s only: ceil(6000 * 30 / 3600) = 50, minus 10 earned = 40,
+    # not the hour the lease sat idle (which would be 5,990)
+    pay_policy_set(project=project, hourly_floor_cents=6000)
+    period = period_until_now(project, hours=3)
+    assert pay_period_close(period_id=period.pk, actor=None).top_up_cents == 40
 
 
 def test_rounding_rules_are_integer_and_in_the_raters_favour():

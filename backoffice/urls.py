@@ -2,7 +2,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import path
 
 from backoffice.views import dashboard as views
-from backoffice.views import setup, staff
+from backoffice.views import pay, setup, staff
 
 app_name = "dashboard"
 
@@ -22,6 +22,15 @@ urlpatterns = [
     path("projects/<int:project_id>/raters/<int:rater_id>/reinstate/", staff.reinstate, name="reinstate"),
     path("projects/<int:project_id>/cost/", views.cost, name="cost"),
     path("projects/<int:project_id>/diversity/", views.diversity, name="diversity"),
+    path("projects/<int:project_id>/pay/", pay.pay, name="pay"),
+    path("projects/<int:project_id>/pay/floor/", pay.floor_set, name="pay_floor"),
+    path("projects/<int:project_id>/pay/periods/", pay.period_new, name="pay_period_new"),
+    path("projects/<int:project_id>/pay/periods/<int:period_id>/close/", pay.period_close, name="pay_period_close"),
+    path(
+        "projects/<int:project_id>/pay/periods/<int:period_id>/export/<str:file_format>/",
+        pay.period_export,
+        name="pay_period_export",
+    ),
     # Setup: a project and everything it needs, in the browser.
     path("setup/projects/new/", setup.project_new, name="setup_project_new"),
     path("projects/<int:project_id>/setup/", setup.setup, name="setup"),

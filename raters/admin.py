@@ -120,3 +120,31 @@ class ProjectBanAdmin(ReadOnlyAdmin):
 @admin.register(models.CampaignInvite, models.PracticeAnswer, models.GoldCheck)
 class RaterRecordAdmin(ReadOnlyAdmin):
     """Audit views; consented attributes (RaterAttributes) are deliberately not in the admin: aggregate only."""
+
+
+# Pay: written only by raters.services.pay (periods are closed and exported there, never in the admin).
+@admin.register(models.PayPolicy)
+class PayPolicyAdmin(ReadOnlyAdmin):
+    list_display = ("project", "currency", "hourly_floor_cents", "updated_at")
+
+
+@admin.register(models.PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyAdmin):
+    list_display = ("project", "user", "platform", "participant_id", "assignment_id")
+    list_filter = ("platform", "project")
+
+
+@admin.register(models.PayPeriod)
+class PayPeriodAdmin(ReadOnlyAdmin):
+    list_display = ("project", "starts_at", "ends_at", "state", "closed_at", "exported_at", "export_format")
+    list_filter = ("state", "project")
+
+
+@admin.register(models.PayoutStatement)
+class PayoutStatementAdmin(ReadOnlyAdmin):
+    list_display = ("period", "user", "currency", "total_cents", "earned_cents", "topup_cents", "worked_ms")
+
+
+@admin.register(models.PayoutStatementEntry)
+class PayoutStatementEntryAdmin(ReadOnlyAdmin):
+    list_display = ("statement", "entry")

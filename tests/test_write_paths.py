@@ -63,6 +63,25 @@ WRITE_PATHS = [
         (*_orm("RaterReliability"), *_orm("AggregationFit")),
     ),
     WritePath(
+        "EarningsEntry",
+        ("raters/services/earnings.py",),
+        (*_orm("EarningsEntry"), *_sql("raters_earningsentry")),
+    ),
+    WritePath(
+        "Pay periods, statements, policies and payout accounts",
+        ("raters/services/pay.py",),
+        (
+            *_orm("PayPeriod"),
+            *_orm("PayoutStatement"),
+            *_orm("PayoutStatementEntry"),
+            *_orm("PayPolicy"),
+            *_orm("PayoutAccount"),
+            r"\bperiod\.save\(",
+            r"\baccount\.save\(",
+            r"\bpolicy\.save\(",
+        ),
+    ),
+    WritePath(
         "Project",
         ("labeling/services/projects.py",),
         (*_orm("Project"), *_sql("labeling_project"), r"\bProject\((?!models\.)", r"\bproject\.save\("),

@@ -159,6 +159,7 @@ class BudgetReportSerializer(serializers.Serializer):
     spent_pay_cents = serializers.IntegerField()
     spent_bonus_cents = serializers.IntegerField()
     spent_adjustment_cents = serializers.IntegerField()
+    spent_topup_cents = serializers.IntegerField()
     reserved_cents = serializers.IntegerField(help_text="Open leases plus gold bonuses earned in unfinished blocks.")
     reserved_leases_cents = serializers.IntegerField()
     reserved_bonus_cents = serializers.IntegerField()

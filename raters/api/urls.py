@@ -1,6 +1,6 @@
 from django.urls import path
 
-from raters.api import me, onboarding, signup, staff
+from raters.api import me, onboarding, pay, signup, staff
 
 urlpatterns = [
     path("campaigns/", staff.CampaignListCreateApi.as_view(), name="raters-campaigns"),
@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("me/", me.MyStatsApi.as_view(), name="raters-me"),
     path("me/earnings/", me.MyEarningsApi.as_view(), name="raters-my-earnings"),
+    path("me/pay/", pay.MyPayApi.as_view(), name="raters-my-pay"),
+    path("me/statements/<int:statement_id>/", pay.MyStatementApi.as_view(), name="raters-my-statement"),
     path("me/attributes/", me.MyAttributesApi.as_view(), name="raters-my-attributes"),
     path("me/projects/<int:project_id>/", me.MyProjectStatusApi.as_view(), name="raters-my-project"),
     path("projects/<int:project_id>/exam/", onboarding.ExamApi.as_view(), name="raters-exam"),
@@ -36,4 +38,11 @@ urlpatterns = [
         staff.RaterReinstateApi.as_view(),
         name="raters-reinstate",
     ),
+    path("projects/<int:project_id>/pay/", pay.ProjectPayApi.as_view(), name="raters-pay"),
+    path("projects/<int:project_id>/pay/policy/", pay.PayPolicyApi.as_view(), name="raters-pay-policy"),
+    path("projects/<int:project_id>/pay/periods/", pay.PayPeriodListApi.as_view(), name="raters-pay-periods"),
+    path("projects/<int:project_id>/pay/accounts/", pay.PayoutAccountApi.as_view(), name="raters-payout-accounts"),
+    path("pay-periods/<int:period_id>/close/", pay.PayPeriodCloseApi.as_view(), name="raters-pay-period-close"),
+    path("pay-periods/<int:period_id>/statements/", pay.StatementListApi.as_view(), name="raters-pay-statements"),
+    path("pay-periods/<int:period_id>/export/", pay.PayoutExportApi.as_view(), name="raters-payout-export"),
 ]

@@ -1,6 +1,15 @@
 from raters.models.attributes import AgeBand, ConsentEvent, RaterAttributes
 from raters.models.bans import ProjectBan
 from raters.models.earnings import EarningsEntry, EarningsKind
+from raters.models.pay import (
+    PayoutAccount,
+    PayoutStatement,
+    PayoutStatementEntry,
+    PayPeriod,
+    PayPolicy,
+    PeriodState,
+    Platform,
+)
 from raters.models.profile import RaterProfile, RaterType
 from raters.models.qualification import ExamAttempt, PracticeAnswer
 from raters.models.quality import GoldCheck, RaterStatusEvent, StatusAction
@@ -23,6 +32,13 @@ __all__ = [
     "ExamAttempt",
     "GoldCheck",
     "PracticeAnswer",
+    "PayPeriod",
+    "PayPolicy",
+    "PayoutAccount",
+    "PayoutStatement",
+    "PayoutStatementEntry",
+    "PeriodState",
+    "Platform",
     "ProjectBan",
     "RaterApplication",
     "RaterAttributes",

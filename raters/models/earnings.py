@@ -14,6 +14,7 @@ class EarningsKind(models.TextChoices):
     ANNOTATION = "annotation", "Accepted annotation"
     GOLD_BONUS = "gold_bonus", "Gold accuracy bonus"
     ADJUSTMENT = "adjustment", "Adjustment"
+    FLOOR_TOP_UP = "floor_top_up", "Hourly floor top-up"
 
 
 class EarningsEntry(models.Model):
@@ -25,6 +26,10 @@ class EarningsEntry(models.Model):
         "labeling.Annotation", null=True, blank=True, on_delete=models.PROTECT, related_name="earnings"
     )
     note = models.CharField(max_length=300, blank=True)
+    # Set on floor top-ups only: the pay period whose close wrote it (one top-up per rater and period).
+    pay_period = models.ForeignKey(
+        "raters.PayPeriod", null=True, blank=True, on_delete=models.PROTECT, related_name="top_ups"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -40,6 +45,11 @@ class EarningsEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind="adjustment") | Q(amount_cents__gte=0), name="earnings_nonnegative_unless_adjustment"
+            ),
+            models.UniqueConstraint(
+                fields=["pay_period", "user"],
+                condition=Q(kind="floor_top_up"),
+                name="earnings_one_top_up_per_period",
             ),
         ]
         indexes = [

@@ -55,6 +55,7 @@ ledger AS (
     SELECT COALESCE(SUM(amount_cents) FILTER (WHERE kind = %(pay_kind)s), 0) AS pay,
            COALESCE(SUM(amount_cents) FILTER (WHERE kind = %(bonus_kind)s), 0) AS bonus,
            COALESCE(SUM(amount_cents) FILTER (WHERE kind = %(adjustment_kind)s), 0) AS adjustment,
+           COALESCE(SUM(amount_cents) FILTER (WHERE kind = %(topup_kind)s), 0) AS topup,
            COUNT(*) FILTER (WHERE kind = %(pay_kind)s) AS paid_annotations
     FROM raters_earningsentry WHERE project_id = %(project)s
 ),
@@ -64,6 +65,7 @@ leases AS (
 )
 SELECT p.budget_cents, p.pay_per_annotation_cents, p.gold_bonus_cents,
        ledger.pay, ledger.bonus, ledger.adjustment, ledger.paid_annotations,
+       ledger.topup,
        leases.open, leases.own, unsettled.golds
 FROM labeling_project p, ledger, leases, unsettled
 WHERE p.id = %(project)s
@@ -85,10 +87,11 @@ class BudgetSnapshot:
     open_leases: int
     own_leases: int
     unsettled_golds: int
+    spent_topup_cents: int = 0  # hourly floor top-ups written when a pay period closes
 
     @property
     def spent_cents(self) -> int:
-        return self.spent_pay_cents + self.spent_bonus_cents + self.spent_adjustment_cents
+        return self.spent_pay_cents + self.spent_bonus_cents + self.spent_adjustment_cents + self.spent_topup_cents
 
     @property
     def task_cost_cents(self) -> int:
@@ -141,13 +144,14 @@ def project_budget_snapshot(*, project: Project, rater=None) -> BudgetSnapshot:
         "pay_kind": EarningsKind.ANNOTATION,
         "bonus_kind": EarningsKind.GOLD_BONUS,
         "adjustment_kind": EarningsKind.ADJUSTMENT,
+        "topup_kind": EarningsKind.FLOOR_TOP_UP,
         "import": AnnotationSource.IMPORT,
         "block": feedback_block(),
     }
     with connection.cursor() as cursor:
         cursor.execute(_SNAPSHOT_SQL, params)
         row = cursor.fetchone()
-    budget, pay, bonus, spent_pay, spent_bonus, spent_adjustment, paid, open_leases, own, golds = row
+    budget, pay, bonus, spent_pay, spent_bonus, spent_adjustment, paid, topup, open_leases, own, golds = row
     return BudgetSnapshot(
         budget_cents=budget,
         pay_cents=int(pay),
@@ -159,6 +163,7 @@ def project_budget_snapshot(*, project: Project, rater=None) -> BudgetSnapshot:
         open_leases=int(open_leases),
         own_leases=int(own),
         unsettled_golds=int(golds),
+        spent_topup_cents=int(topup),
     )
 
 
@@ -187,6 +192,7 @@ class BudgetReport:
     spent_pay_cents: int
     spent_bonus_cents: int
     spent_adjustment_cents: int
+    spent_topup_cents: int
     reserved_cents: int
     reserved_leases_cents: int
     reserved_bonus_cents: int
@@ -213,6 +219,7 @@ def project_budget_report(*, project: Project) -> BudgetReport:
         spent_pay_cents=snapshot.spent_pay_cents,
         spent_bonus_cents=snapshot.spent_bonus_cents,
         spent_adjustment_cents=snapshot.spent_adjustment_cents,
+        spent_topup_cents=snapshot.spent_topup_cents,
         reserved_cents=snapshot.reserved_cents,
         reserved_leases_cents=snapshot.reserved_leases_cents,
         reserved_bonus_cents=snapshot.reserved_bonus_cents,

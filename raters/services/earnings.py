@@ -132,3 +132,40 @@ def earnings_adjust(*, project: Project, user, amount_cents: int, note: str, cre
         note=note,
         created_by=created_by,
     )
+
+
+@transaction.atomic
+def earnings_record_floor_top_ups(*, period, top_ups: dict[int, int], note: str) -> list[EarningsEntry]:
+    """Write a pay period's hourly-floor top-ups, all or none, inside the budget.
+
+    Top-ups are money out of the budget like a positive adjustment, so their sum must fit in what is
+    neither spent nor reserved, under the project's budget lock (ADR 0009). The caller holds the period's
+    row lock; the unique (pay_period, user) constraint makes a second top-up impossible anyway.
+    """
+    top_ups = {user_id: cents for user_id, cents in top_ups.items() if cents > 0}
+    if not top_ups:
+        return []
+    project = period.project
+    needed = sum(top_ups.values())
+    if project.budget_cents is not None:
+        budget_lock(project=project)
+        snapshot = project_budget_snapshot(project=project)
+        if not snapshot.room_for(needed):
+            available = max(0, snapshot.remaining_cents or 0)
+            raise ConflictError(
+                f"The floor top-ups need {needed} cents but the budget has {available} cents that no open task "
+                "may still claim; raise the budget or lower the floor, then close again.",
+                extra={"code": "top_ups_exceed_budget", "needed_cents": needed, "available_cents": available},
+            )
+    entries = [
+        EarningsEntry(
+            user_id=user_id,
+            project=project,
+            kind=EarningsKind.FLOOR_TOP_UP,
+            amount_cents=cents,
+            pay_period=period,
+            note=note[:NOTE_MAX_LENGTH],
+        )
+        for user_id, cents in sorted(top_ups.items())
+    ]
+    return EarningsEntry.objects.bulk_create(entries)

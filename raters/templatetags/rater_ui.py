@@ -24,6 +24,16 @@ def percent(value) -> str:
 
 
 @register.filter
+def amount(value) -> str:
+    """Cents as currency units with two decimals and no symbol (the currency is written beside it)."""
+    if value is None:
+        return "–"
+    sign = "-" if value < 0 else ""
+    value = abs(int(value))
+    return f"{sign}{value // 100:,}.{value % 100:02d}"
+
+
+@register.filter
 def seconds(value) -> str:
     return "–" if value is None else f"{value:.1f} s"
 

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from config.exceptions import ApplicationError
 from raters.models import RaterAttributes
+from raters.selectors.pay import my_pay
+from raters.selectors.payouts import rater_statements
 from raters.selectors.projects import rater_ledger, rater_stats
 from raters.services.attributes import CONSENT_TEXT, attributes_consent_give, attributes_withdraw
 from raters.web.forms import AttributesFields
@@ -17,7 +19,12 @@ from raters.web.forms import AttributesFields
 
 @login_required
 def my_stats(request: HttpRequest) -> HttpResponse:
-    context = {"stats": rater_stats(user=request.user), "ledger": rater_ledger(user=request.user, limit=20)}
+    context = {
+        "stats": rater_stats(user=request.user),
+        "ledger": rater_ledger(user=request.user, limit=20),
+        "pay": my_pay(user=request.user),
+        "statements": rater_statements(user=request.user)[:12],
+    }
     return render(request, "raters/stats.html", context)
 
 

@@ -2,6 +2,15 @@ from labeling.models.agreement import AggregationFit, RaterReliability
 from labeling.models.assignments import Annotation, AnnotationSource, Assignment, AssignmentStatus
 from labeling.models.instructions import InstructionAcknowledgement, InstructionVersion
 from labeling.models.items import Item
+from labeling.models.predictions import (
+    ActiveLearning,
+    ItemModelState,
+    MachineReliability,
+    ModelSettings,
+    Prediction,
+    QueueStream,
+    SuggestionExposure,
+)
 from labeling.models.project import (
     AggregationMethod,
     LabelType,
@@ -14,6 +23,13 @@ from labeling.models.project import (
 from labeling.models.resolution import Resolution, ResolutionKind
 
 __all__ = [
+    "ActiveLearning",
+    "ItemModelState",
+    "MachineReliability",
+    "ModelSettings",
+    "Prediction",
+    "QueueStream",
+    "SuggestionExposure",
     "AggregationFit",
     "AggregationMethod",
     "Annotation",

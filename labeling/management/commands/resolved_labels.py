@@ -34,6 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, project: str, since: str | None, format: str, output: Path | None, **options) -> None:
         target = project_by_name_or_id(project)
+        output = Path(output) if output else None
         try:
             rows = labels_resolved_since(project=target, since=parse_since(since))
         except ApplicationError as exc:

@@ -52,7 +52,7 @@ def test_control_stream_gets_random_priority_in_the_same_range_and_is_reported(m
     # Then about half are control, drawn at random, with spread priorities in [0, 1e6]
     assert 60 < len(control) < 140
     priorities = list(Item.objects.filter(pk__in=control).values_list("priority", flat=True))
-    assert len(set(priorities)) > len(control) * 0.9 and 0 <= min(priorities) and max(priorities) <= 1_000_000
+    assert len(set(priorities)) > len(control) * 0.9 and min(priorities) >= 0 and max(priorities) <= 1_000_000
     uncertain = set(Item.objects.exclude(pk__in=control).values_list("priority", flat=True))
     assert len(uncertain) == 1
     # And the stream is stable when predictions are refreshed

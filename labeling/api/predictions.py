@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ForbiddenError
+from config.openapi import PAGINATION_PARAMETERS, paginated
 from labeling.api.pagination import DefaultPagination
 from labeling.models import ActiveLearning, ModelSettings, Project
 from labeling.selectors.model_settings import model_settings_get
@@ -44,6 +45,12 @@ class PredictionImportInputSerializer(serializers.Serializer):
     predictions = serializers.ListField(child=serializers.JSONField(), allow_empty=False, max_length=200_000)
 
 
+class PredictionImportOutputSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    model = serializers.CharField()
+    version = serializers.CharField()
+
+
 class PredictionOutputSerializer(serializers.Serializer):
     item = serializers.CharField(source="item.external_id")
     model = serializers.CharField()
@@ -56,8 +63,12 @@ class PredictionOutputSerializer(serializers.Serializer):
 
 class PredictionListImportApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("model", str, required=False), OpenApiParameter("version", str, required=False)],
-        responses=PredictionOutputSerializer(many=True),
+        parameters=[
+            OpenApiParameter("model", str, required=False),
+            OpenApiParameter("version", str, required=False),
+            *PAGINATION_PARAMETERS,
+        ],
+        responses=paginated(PredictionOutputSerializer, "PaginatedPredictions"),
     )
     def get(self, request: Request, project_id: int) -> Response:
         project = _project(request, project_id, manage=False)
@@ -68,7 +79,7 @@ class PredictionListImportApi(APIView):
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(PredictionOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=PredictionImportInputSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=PredictionImportInputSerializer, responses={201: PredictionImportOutputSerializer})
     def post(self, request: Request, project_id: int) -> Response:
         project = _project(request, project_id, manage=True)
         data = PredictionImportInputSerializer(data=request.data)
@@ -102,8 +113,11 @@ class ResolvedLabelsApi(APIView):
     """Settled labels of regular items decided after `since`, oldest first: poll with the last `resolved_at`."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("since", str, required=False, description="RFC 3339 timestamp")],
-        responses=ResolvedLabelOutputSerializer(many=True),
+        parameters=[
+            OpenApiParameter("since", str, required=False, description="RFC 3339 timestamp"),
+            *PAGINATION_PARAMETERS,
+        ],
+        responses=paginated(ResolvedLabelOutputSerializer, "PaginatedResolvedLabels"),
     )
     def get(self, request: Request, project_id: int) -> Response:
         project = _project(request, project_id, manage=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from labeling.models import ItemModelState, SuggestionExposure
 from labeling.selectors.predictions import suggestion_keep_rates
@@ -81,3 +82,20 @@ def test_gold_items_never_carry_a_suggestion(api, make_project, make_rater, add_
         client.post(f"/api/tasks/{task.json()['task_id']}/submit/", {"value": "cat"}, format="json")
     assert served["gold"] >= 1 and served["regular"] == 4
     assert not SuggestionExposure.objects.filter(item__is_gold=True).exists()
+
+
+def test_label_page_shows_the_suggestion_only_when_on(client, make_project, make_rater, add_items):
+    # Given a rater on a project with predictions
+    project = make_project(overlap=1)
+    add_items(project, 2)
+    _predict_all(project, 2, value="bird")
+    rater = make_rater(project)
+    client.force_login(rater)
+    url = reverse("raters:label", args=[project.pk])
+    # Then with suggestions off (the default) the page says nothing about the model
+    assert "Model suggestion" not in client.get(url).content.decode()
+    # And with them on (no control arm) it shows the model's value, recorded on the lease
+    model_settings_update(project=project, preannotations=True, preannotation_control_share=0.0)
+    page = client.get(url).content.decode()
+    assert "Model suggestion: <strong>bird</strong>" in page
+    assert SuggestionExposure.objects.filter(rater=rater, shown=True).count() == 1

@@ -175,7 +175,7 @@ def predictions_import(
     items = dict(Item.objects.filter(project=project, external_id__isnull=False).values_list("external_id", "id"))
     checked: dict[int, PredictionRow] = {}
     errors: list[dict[str, Any]] = []
-    error_count = 0
+    error_count = seen = 0
     for index, row in enumerate(rows):
         good, row_errors = _check_row(project, row, items)
         if good is not None and good.item_id in checked:
@@ -189,6 +189,9 @@ def predictions_import(
             checked[good.item_id] = good
         if progress is not None and index % 1000 == 999:
             progress(1000)
+        seen = index + 1
+    if progress is not None and seen % 1000:
+        progress(seen % 1000)
     if errors:
         raise ApplicationError(
             f"{error_count} problem(s) in the predictions; nothing was stored.",

@@ -11,7 +11,7 @@ from labeling.models import MachineReliability, Project, RaterReliability, Resol
 from labeling.selectors.agreement import agreement_report, alpha_cached, rater_reliability
 from labeling.services.model_settings import model_settings_update
 from labeling.services.predictions import predictions_import
-from labeling.services.resolution import project_resolve
+from labeling.services.resolution import item_resolve, project_resolve
 from raters.models import EarningsEntry
 from raters.selectors.diversity import pool_diversity_report
 from raters.selectors.quality import project_rater_quality
@@ -129,3 +129,18 @@ def test_a_model_rater_needs_both_name_and_version(tmp_path):
     project = _load(tmp_path, "half")
     with pytest.raises(Exception, match="both"):
         model_settings_update(project=project, rater_model="clf")
+
+
+def test_single_item_resolve_uses_the_stored_machine_fit(tmp_path, django_capture_on_commit_callbacks):
+    # Given a Dawid-Skene project with a model rater, refit once (the stored fit includes the machine)
+    project = _load(tmp_path, "per-item")
+    _with_model_rater(project)
+    with django_capture_on_commit_callbacks(execute=True):
+        project_resolve(project=project, bootstrap=0)
+    item = project.items.get(external_id="i7")
+    Resolution.objects.filter(item=item).update(confidence=0.0)  # force a fresh decision
+    # When the item is resolved on its own (the per-item task's path)
+    resolution = item_resolve(item=item)
+    # Then the machine's stored confusion weighs in, with the same result as the refit, and people are counted
+    assert resolution.label == "cat" and resolution.annotation_count == 2
+    assert set(resolution.distribution) <= {"cat", "dog", "bird"}

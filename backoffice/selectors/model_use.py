@@ -25,7 +25,7 @@ def model_use_panel(*, project: Project) -> dict | None:
         return None
     settings = model_settings_get(project=project)
     rates = suggestion_keep_rates(project=project)
-    arms = [("shown", "suggestion shown"), ("control", "control (not shown)")]
+    arms = [("shown", "shown"), ("control", "control")]
     keep_chart = bar_chart(
         title="Annotations equal to the model's suggestion (95% Wilson CI)",
         labels=[label for _, label in arms],

@@ -49,7 +49,7 @@ def test_panel_shows_keep_rates_and_streams(client):
     section = page[page.index('id="model"') :]
     assert "Do raters keep the suggestion?" in section and "clf v1: 12 predictions" in section
     assert len(re.findall(r'<svg[^>]*data-chart="bar"[^>]*data-empty="false"', section.split("</section>")[0])) == 2
-    assert "suggestion shown" in section and "control (not shown)" in section
+    assert "Annotations equal to the model" in section and "control" in section
 
 
 def test_no_panel_without_predictions(client):

@@ -32,6 +32,13 @@ SUM_TOLERANCE = 1e-6
 BATCH_SIZE = 5000
 MAX_ERRORS_KEPT = 1000
 _draw = random.SystemRandom()  # per-item arms: unpredictable, never derived from ids
+_LOCK_NAMESPACE = 7302  # pg_advisory_xact_lock(namespace, project_id): one prediction write per project at a time
+
+
+def _project_lock(project: Project) -> None:
+    """Serialize a project's prediction imports and priority refreshes (their item updates never interleave)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, int(project.pk)])
 
 
 @dataclass
@@ -201,6 +208,7 @@ def predictions_import(
         raise ApplicationError(
             "No predictions to import.", {"code": "invalid_predictions", "error_count": 0, "errors": []}
         )
+    _project_lock(project)
     now = timezone.now()
     good_rows = list(checked.values())
     with connection.cursor() as cursor:
@@ -285,6 +293,7 @@ def item_model_states(*, project: Project, item_ids: list[int]) -> dict[int, Ite
     return _states(project, item_ids)
 
 
+@transaction.atomic
 def priorities_refresh(*, project: Project, item_ids: list[int] | None = None) -> int:
     """Set Item.priority from the source model's uncertainty (the uncertainty stream) or at random (control).
 
@@ -297,6 +306,7 @@ def priorities_refresh(*, project: Project, item_ids: list[int] | None = None) -
     settings = model_settings_get(project=project)
     if settings.active_learning == ActiveLearning.OFF:
         return 0
+    _project_lock(project)
     rows = _source_predictions(project, settings, item_ids)
     if not rows:
         return 0

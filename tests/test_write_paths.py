@@ -82,6 +82,26 @@ WRITE_PATHS = [
         ),
     ),
     WritePath(
+        "Prediction, ItemModelState and Item.priority after import",
+        # The item import sets the initial priority (a column of its INSERT); the prediction import refreshes it.
+        ("labeling/services/predictions.py",),
+        (
+            *_orm("Prediction"),
+            *_sql("labeling_prediction"),
+            *_orm("ItemModelState"),
+            *_sql("labeling_itemmodelstate"),
+            r"SET\s+priority\s*=",
+            r"\.update\([^)]*\bpriority\s*=",
+        ),
+    ),
+    WritePath(
+        "ModelSettings",
+        ("labeling/services/model_settings.py",),
+        (*_orm("ModelSettings"), r"\bModelSettings\.objects\b[^\n]*\.get_or_create\("),
+    ),
+    WritePath("SuggestionExposure", ("labeling/services/suggestions.py",), (*_orm("SuggestionExposure"),)),
+    WritePath("MachineReliability", ("labeling/services/resolution.py",), (*_orm("MachineReliability"),)),
+    WritePath(
         "Project",
         ("labeling/services/projects.py",),
         (*_orm("Project"), *_sql("labeling_project"), r"\bProject\((?!models\.)", r"\bproject\.save\("),
@@ -97,6 +117,7 @@ WRITE_PATHS = [
         (*_orm("ConsumerOffset"), *_sql("ingestion_consumeroffset")),
     ),
 ]
+
 
 def writers(source: str, patterns: tuple[str, ...]) -> list[int]:
     """Line numbers of `source` that write, by any of the patterns."""

@@ -12,6 +12,7 @@ from backoffice.charts import (
     short_date,
 )
 from backoffice.selectors.common import ci_pairs, section_snapshot
+from backoffice.selectors.model_use import model_use_panel
 from labeling.models import Project
 from labeling.selectors.annotation_frame import NUMERIC_TYPES
 from labeling.selectors.resolution import adjudication_queue
@@ -76,4 +77,5 @@ def quality_page(*, project: Project) -> dict:
         "decide_options": []
         if project.label_type in NUMERIC_TYPES
         else [tuple(option) for option in data["decide_options"]],
+        "model_use": model_use_panel(project=project),
     }

@@ -49,3 +49,36 @@ class AnnotationFrame:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"item": self.item, "rater": self.rater, "code": self.code})
+
+
+# Machine raters (a model counted as a rater) carry negative rater ids in a frame; people's ids are positive.
+MACHINE_RATER_ID = -1
+
+
+def machine_mask(frame: AnnotationFrame) -> np.ndarray:
+    """True for the frame's machine votes."""
+    return frame.rater < 0
+
+
+def machine_rater_keys(frame: AnnotationFrame) -> dict[int, str]:
+    """Machine rater id -> its key, e.g. {-1: "model:resnet@v3"}; empty for a crowd-only frame."""
+    return dict(frame.extra.get("machine_raters", {}))
+
+
+def crowd_only(frame: AnnotationFrame) -> AnnotationFrame:
+    """The frame without machine votes: what every crowd agreement figure is computed from."""
+    mask = machine_mask(frame)
+    if not mask.any():
+        return frame
+    keep = ~mask
+    return AnnotationFrame(
+        item=frame.item[keep],
+        rater=frame.rater[keep],
+        version=frame.version[keep],
+        code=frame.code[keep],
+        domain=frame.domain,
+        numeric=frame.numeric,
+        label_type=frame.label_type,
+        values=None if frame.values is None else frame.values[keep],
+        extra={k: v for k, v in frame.extra.items() if k != "machine_raters"},
+    )

@@ -16,6 +16,7 @@ from labeling.models import Annotation, Assignment
 from labeling.selectors.projects import project_get_for_user
 from labeling.services.annotations import task_skip, task_submit
 from labeling.services.assignment import assignment_lease_next
+from labeling.services.suggestions import lease_suggestion
 
 
 class TaskOutputSerializer(serializers.Serializer):
@@ -27,6 +28,8 @@ class TaskOutputSerializer(serializers.Serializer):
     leased_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     instruction_version = serializers.IntegerField(source="instruction_version.version", allow_null=True)
+    # The model's pre-annotation, only when the project shows them and this item is not in the control arm.
+    suggestion = serializers.JSONField(required=False, allow_null=True, default=None)
 
 
 class SubmitInputSerializer(serializers.Serializer):
@@ -92,7 +95,8 @@ class TaskNextApi(APIView):
         assignment = assignment_lease_next(project=project, rater=request.user)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(TaskOutputSerializer(assignment).data)
+        assignment.suggestion_shown = lease_suggestion(assignment=assignment)
+        return Response({**TaskOutputSerializer(assignment).data, "suggestion": assignment.suggestion_shown})
 
 
 class TaskSubmitApi(APIView):

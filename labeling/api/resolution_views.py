@@ -28,7 +28,13 @@ from labeling.api.resolution_serializers import (
     ResolveInputSerializer,
 )
 from labeling.models import Project
-from labeling.selectors.agreement import agreement_report, confusion_matrix, project_report, rater_reliability
+from labeling.selectors.agreement import (
+    agreement_report,
+    confusion_matrix,
+    machine_reliability,
+    project_report,
+    rater_reliability,
+)
 from labeling.selectors.items import item_get_for_user, item_overlap_decision
 from labeling.selectors.overlap import project_overlap_summary
 from labeling.selectors.projects import project_get_for_user, user_can_manage, user_can_review
@@ -45,6 +51,9 @@ def _reviewable_project(request: Request, project_id: int) -> Project:
     return project
 
 
+MACHINE_PARAM = OpenApiParameter(
+    "include_machine", bool, description="Count the project's model rater too (default: people only)"
+)
 BOOTSTRAP_PARAM = OpenApiParameter("bootstrap", int, description="Bootstrap draws for the alpha CI (default 1000)")
 
 
@@ -57,10 +66,13 @@ def _bootstrap(request: Request) -> int:
 class AgreementReportApi(APIView):
     """Krippendorff's alpha with a bootstrap CI, percent agreement, per rater / pair / version: regular items only."""
 
-    @extend_schema(parameters=[BOOTSTRAP_PARAM], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[BOOTSTRAP_PARAM, MACHINE_PARAM], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: int) -> Response:
         project = _reviewable_project(request, project_id)
-        return Response(agreement_report(project=project, bootstrap=_bootstrap(request)))
+        include_machine = request.query_params.get("include_machine", "").lower() in {"1", "true", "yes"}
+        return Response(
+            agreement_report(project=project, bootstrap=_bootstrap(request), include_machine=include_machine)
+        )
 
 
 class ProjectReportApi(APIView):
@@ -81,8 +93,15 @@ class ConfusionMatrixApi(APIView):
 class RaterReliabilityApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: int) -> Response:
-        reliability = rater_reliability(project=_reviewable_project(request, project_id))
-        return Response({"reliability": {str(k): round(v, 4) for k, v in reliability.items()}})
+        project = _reviewable_project(request, project_id)
+        reliability = rater_reliability(project=project)
+        return Response(
+            {
+                "reliability": {str(k): round(v, 4) for k, v in reliability.items()},
+                # A model counted as a rater: listed apart, marked, never among the people above.
+                "machine_raters": machine_reliability(project=project),
+            }
+        )
 
 
 class AdjudicationQueueApi(APIView):

@@ -4,6 +4,7 @@ from labeling.api.annotations import AnnotationListApi
 from labeling.api.assignments import TaskNextApi, TaskSkipApi, TaskSubmitApi
 from labeling.api.instructions import InstructionAcknowledgeApi, InstructionCurrentApi, InstructionListPublishApi
 from labeling.api.items import ItemListImportApi
+from labeling.api.predictions import ModelSettingsApi, PredictionListImportApi, ResolvedLabelsApi
 from labeling.api.projects import MembershipListAddApi, MembershipRemoveApi, ProjectDetailApi, ProjectListCreateApi
 
 urlpatterns: list = [
@@ -23,6 +24,9 @@ urlpatterns: list = [
         name="instructions-acknowledge",
     ),
     path("projects/<int:project_id>/items/", ItemListImportApi.as_view(), name="items"),
+    path("projects/<int:project_id>/predictions/", PredictionListImportApi.as_view(), name="predictions"),
+    path("projects/<int:project_id>/labels/", ResolvedLabelsApi.as_view(), name="resolved-labels"),
+    path("projects/<int:project_id>/model-settings/", ModelSettingsApi.as_view(), name="model-settings"),
     path("projects/<int:project_id>/tasks/next/", TaskNextApi.as_view(), name="task-next"),
     path("tasks/<str:task_id>/submit/", TaskSubmitApi.as_view(), name="task-submit"),
     path("tasks/<str:task_id>/skip/", TaskSkipApi.as_view(), name="task-skip"),

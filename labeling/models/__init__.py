@@ -3,6 +3,15 @@ from labeling.models.assignments import Annotation, AnnotationSource, Assignment
 from labeling.models.instructions import InstructionAcknowledgement, InstructionVersion
 from labeling.models.items import Item
 from labeling.models.overlap import ItemOverlapDecision
+from labeling.models.predictions import (
+    ActiveLearning,
+    ItemModelState,
+    MachineReliability,
+    ModelSettings,
+    Prediction,
+    QueueStream,
+    SuggestionExposure,
+)
 from labeling.models.project import (
     AggregationMethod,
     LabelType,
@@ -16,6 +25,13 @@ from labeling.models.project import (
 from labeling.models.resolution import Resolution, ResolutionKind
 
 __all__ = [
+    "ActiveLearning",
+    "ItemModelState",
+    "MachineReliability",
+    "ModelSettings",
+    "Prediction",
+    "QueueStream",
+    "SuggestionExposure",
     "AggregationFit",
     "AggregationMethod",
     "Annotation",

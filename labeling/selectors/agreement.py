@@ -26,8 +26,15 @@ from django.core.cache import cache
 from labeling.aggregation import aggregators
 from labeling.aggregation import alpha as kalpha
 from labeling.aggregation.alpha import alpha_summary, rounded
-from labeling.aggregation.frame import AnnotationFrame, value_key
-from labeling.models import AggregationMethod, InstructionVersion, LabelType, Project, RaterReliability
+from labeling.aggregation.frame import AnnotationFrame, machine_rater_keys, value_key
+from labeling.models import (
+    AggregationMethod,
+    InstructionVersion,
+    LabelType,
+    MachineReliability,
+    Project,
+    RaterReliability,
+)
 from labeling.selectors.annotation_frame import NUMERIC_TYPES, annotation_frame
 from labeling.selectors.consensus import aggregate, effective_method
 from labeling.selectors.crowd_items import crowd_item_q
@@ -100,12 +107,14 @@ def _per_rater(project: Project, frame: AnnotationFrame, level: str) -> tuple[li
     mad = np.bincount(r_idx, weights=np.where(known, diff, 0.0), minlength=len(raters)) if numeric else None
     groups, loo = kalpha.alpha_leave_one_out(frame.item, frame.code, frame.rater, frame.n_values, frame.numeric, level)
     loo_by = dict(zip(groups.tolist(), loo.tolist(), strict=True))
-    names = _usernames(raters.tolist())
+    names = _usernames([r for r in raters.tolist() if r > 0])
+    machines = machine_rater_keys(frame)
     out = []
     for i, rater in enumerate(raters.tolist()):
         row = {
-            "rater_id": rater,
-            "username": names.get(rater),
+            "rater_id": machines.get(rater, rater),
+            "username": machines.get(rater, names.get(rater)),
+            "is_machine": rater in machines,
             "annotations": int(r_counts[i]),
             "agreement_with_consensus": rounded(agree[i] / judged[i]) if judged[i] else None,
             "alpha_without_rater": rounded(loo_by.get(rater)),
@@ -136,9 +145,15 @@ def _per_version(frame: AnnotationFrame, level: str) -> list[dict]:
     return out
 
 
-def agreement_report(*, project: Project, bootstrap: int = 1000, max_pairs: int = 500) -> dict[str, Any]:
-    """Alpha at every applicable level with a 95% bootstrap interval, and its breakdowns."""
-    frame = annotation_frame(project=project)
+def agreement_report(
+    *, project: Project, bootstrap: int = 1000, max_pairs: int = 500, include_machine: bool = False
+) -> dict[str, Any]:
+    """Alpha at every applicable level with a 95% bootstrap interval, and its breakdowns.
+
+    People only, unless `include_machine` adds the project's model rater (then `machine_raters` names it
+    and the figures are no longer the crowd's agreement).
+    """
+    frame = annotation_frame(project=project, machine=include_machine)
     levels = project_levels(project=project, frame=frame)
     level = project.measurement_level if project.measurement_level in levels else levels[-1]
     report: dict[str, Any] = {
@@ -149,6 +164,8 @@ def agreement_report(*, project: Project, bootstrap: int = 1000, max_pairs: int 
         "annotations": len(frame),
         "items": int(len(np.unique(frame.item))),
         "raters": int(len(np.unique(frame.rater))),
+        "includes_machine": include_machine,
+        "machine_raters": {str(k): v for k, v in machine_rater_keys(frame).items()},
     }
     if len(frame) == 0:
         return {**report, "alpha": {}, "per_rater": [], "per_rater_pair": [], "per_instruction_version": []}
@@ -195,6 +212,21 @@ def confusion_matrix(*, project: Project) -> dict[str, Any]:
         "matrix": overall.tolist(),
         "per_rater": per_rater,
     }
+
+
+def machine_reliability(*, project: Project) -> list[dict[str, Any]]:
+    """The model raters' reliabilities from the last refit, each marked as a machine."""
+    rows = MachineReliability.objects.filter(project=project).order_by("rater_key")
+    return [
+        {
+            "rater": r.rater_key,
+            "is_machine": True,
+            "method": r.method,
+            "reliability": round(r.reliability, 4),
+            "annotations": r.annotation_count,
+        }
+        for r in rows
+    ]
 
 
 def rater_reliability(*, project: Project) -> dict[int, float]:

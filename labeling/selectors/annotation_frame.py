@@ -7,6 +7,10 @@ The frame holds crowd work only (regular items, see `labeling.selectors.crowd_it
 aggregation, resolution and agreement figure is computed from it, so gold, exam and practice items
 cannot reach any of them by another path. `scope="gold"` reads the gold items' annotations instead,
 for the figures that compare raters with known answers.
+
+With `machine=True` the project's model rater (ModelSettings.rater_model, docs/adr/0016) adds one vote
+per item the crowd labeled, under a negative rater id; only aggregation asks for it, so every crowd
+agreement figure reads people's votes only.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
-from labeling.aggregation.frame import AnnotationFrame, normalize_value, value_key
+from labeling.aggregation.frame import MACHINE_RATER_ID, AnnotationFrame, normalize_value, value_key
 from labeling.models import LabelType, Project
 from labeling.selectors.crowd_items import gold_item_ids, non_crowd_item_ids
+from labeling.selectors.model_settings import machine_rater_for
 
 NUMERIC_TYPES = (LabelType.INTERVAL, LabelType.RATIO)
 
@@ -95,7 +100,7 @@ FrameScope = Literal["crowd", "gold"]
 
 
 def annotation_frame(
-    *, project: Project, item_ids: list[int] | None = None, scope: FrameScope = "crowd"
+    *, project: Project, item_ids: list[int] | None = None, scope: FrameScope = "crowd", machine: bool = False
 ) -> AnnotationFrame:
     """Every annotation of the project's regular items; with `scope="gold"`, of its gold items instead.
 
@@ -126,7 +131,10 @@ def annotation_frame(
     if len(excluded):
         keep = ~df["item"].isin(excluded).to_numpy()
         df, text_index = df[keep], np.asarray(text_index)[keep]
-    return frame_from_codes(
+    machine_key = machine_rater_for(project=project) if machine and scope == "crowd" else None
+    if machine_key is not None:
+        df, text_index, texts = _with_machine_votes(project, machine_key, df, np.asarray(text_index), list(texts))
+    frame = frame_from_codes(
         project=project,
         item=df["item"].to_numpy(np.int64),
         rater=df["rater"].to_numpy(np.int64),
@@ -134,6 +142,44 @@ def annotation_frame(
         text_index=np.asarray(text_index, dtype=np.int64),
         texts=list(texts),
     )
+    if machine_key is not None:
+        frame.extra["machine_raters"] = {MACHINE_RATER_ID: machine_key[2]}
+    return frame
+
+
+def _with_machine_votes(
+    project: Project, key: tuple[str, str, str], df: pd.DataFrame, text_index: np.ndarray, texts: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Append the model rater's vote on each item that has a person's vote (never alone: it does not open items)."""
+    model, version, _ = key
+    items = np.unique(df["item"].to_numpy(np.int64))
+    if not len(items):
+        return df, text_index, texts
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT item_id, value::text FROM labeling_prediction WHERE project_id = %s AND model = %s "
+            "AND version = %s AND item_id = ANY(%s) ORDER BY item_id",
+            [project.pk, model, version, items.tolist()],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return df, text_index, texts
+    position = {t: i for i, t in enumerate(texts)}
+    extra_index = []
+    for _, text in rows:
+        if text not in position:
+            position[text] = len(texts)
+            texts.append(text)
+        extra_index.append(position[text])
+    votes = pd.DataFrame(
+        {
+            "item": np.array([r[0] for r in rows], dtype=np.int64),
+            "rater": np.full(len(rows), MACHINE_RATER_ID, dtype=np.int64),
+            "version": np.full(len(rows), -1, dtype=np.int64),
+        }
+    )
+    merged = pd.concat([df[["item", "rater", "version"]], votes], ignore_index=True)
+    return merged, np.concatenate([text_index.astype(np.int64), np.array(extra_index, dtype=np.int64)]), texts
 
 
 def frame_from_codes(

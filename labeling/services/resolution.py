@@ -29,11 +29,12 @@ from django.db import connection, transaction
 
 from config.exceptions import ApplicationError
 from labeling.aggregation import aggregators
-from labeling.aggregation.frame import AnnotationFrame
+from labeling.aggregation.frame import AnnotationFrame, crowd_only, machine_mask, machine_rater_keys
 from labeling.models import (
     AggregationFit,
     AggregationMethod,
     Item,
+    MachineReliability,
     Project,
     RaterReliability,
     Resolution,
@@ -95,11 +96,19 @@ def _not_ready_items(project: Project) -> np.ndarray:
 
 
 def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggregate) -> None:
-    """Replace the project's stored per-rater reliabilities with this fit's."""
+    """Replace the project's stored per-rater reliabilities with this fit's; a model rater's go to its own table."""
     reliability = agg.reliability or aggregators.agreement_with(frame, agg.items, agg.label_code)
     raters, counts = np.unique(frame.rater, return_counts=True)
     per_rater = dict(zip(raters.tolist(), counts.tolist(), strict=True))
     keys = [distribution_key(v) for v in frame.domain]
+    machines = machine_rater_keys(frame)
+
+    def confusion_of(rater: int) -> dict | None:
+        if rater not in agg.confusion:
+            return None
+        matrix = agg.confusion[rater]
+        return {keys[t]: {keys[o]: round(float(matrix[t, o]), 6) for o in range(len(keys))} for t in range(len(keys))}
+
     RaterReliability.objects.filter(project=project).delete()
     RaterReliability.objects.bulk_create(
         [
@@ -108,19 +117,28 @@ def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggreg
                 rater_id=rater,
                 method=agg.method,
                 reliability=float(np.clip(value, 0.0, 1.0)),
-                confusion=(
-                    {
-                        keys[t]: {keys[o]: round(float(agg.confusion[rater][t, o]), 6) for o in range(len(keys))}
-                        for t in range(len(keys))
-                    }
-                    if rater in agg.confusion
-                    else None
-                ),
+                confusion=confusion_of(rater),
                 annotation_count=per_rater.get(rater, 0),
             )
             for rater, value in reliability.items()
+            if rater not in machines
         ],
         batch_size=2000,
+    )
+    MachineReliability.objects.filter(project=project).delete()
+    MachineReliability.objects.bulk_create(
+        [
+            MachineReliability(
+                project=project,
+                rater_key=key,
+                method=agg.method,
+                reliability=float(np.clip(reliability[rater], 0.0, 1.0)),
+                confusion=confusion_of(rater),
+                annotation_count=per_rater.get(rater, 0),
+            )
+            for rater, key in machines.items()
+            if rater in reliability
+        ]
     )
     priors = {keys[i]: float(p) for i, p in enumerate(agg.priors)} if agg.priors is not None else {}
     AggregationFit.objects.update_or_create(
@@ -167,7 +185,7 @@ def project_resolve(
 
         def alpha_after_commit() -> None:
             mark("commit")
-            summary.alpha = alpha_cache_refresh(project=project, frame=frame, bootstrap=bootstrap)
+            summary.alpha = alpha_cache_refresh(project=project, frame=crowd_only(frame), bootstrap=bootstrap)
             mark("alpha")
 
         transaction.on_commit(alpha_after_commit)
@@ -184,8 +202,8 @@ def _resolve_locked(
         # Resolutions are derived data (a rerun recomputes them): don't wait for the WAL flush at commit.
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
     summary.retired_non_crowd = retire_non_crowd(project.pk)
-    frame = annotation_frame(project=project)
-    summary.annotations = len(frame)
+    frame = annotation_frame(project=project, machine=True)
+    summary.annotations = int((~machine_mask(frame)).sum())
     mark("load")
     if len(frame) == 0:
         return frame
@@ -196,8 +214,13 @@ def _resolve_locked(
     summary.items_seen = len(rows)
     rows = flag_below_target(project=project, rows=rows)
     not_ready = np.isin(rows.item, _not_ready_items(project))
+    # Readiness counts people only: a model vote never completes an item's overlap.
+    people = np.unique(frame.item[~machine_mask(frame)], return_counts=True)
+    people_count = np.zeros(len(rows), dtype=np.int64)
+    people_count[np.searchsorted(rows.item, people[0])] = people[1]
+    rows.count = people_count  # Resolution.annotation_count: people's annotations (a model vote is not one)
     # Under adaptive overlap an item is ready only when its last decision left no slot open and no lease out.
-    ready = ~not_ready if is_adaptive(project) else ~not_ready | (rows.count >= project.overlap)
+    ready = ~not_ready if is_adaptive(project) else ~not_ready | (people_count >= project.overlap)
     summary.items_not_ready = int((~ready).sum())
     rows = rows.take(ready)
     mark("prepare")
@@ -240,6 +263,9 @@ def _single_item_aggregate(project: Project, frame: AnnotationFrame, method: str
         row.rater_id: row
         for row in RaterReliability.objects.filter(project=project).only("rater_id", "reliability", "confusion")
     }
+    machine_ids = {key: rater for rater, key in machine_rater_keys(frame).items()}
+    for row in MachineReliability.objects.filter(project=project, rater_key__in=list(machine_ids)):
+        stored[machine_ids[row.rater_key]] = row
     fit = AggregationFit.objects.filter(project=project).first()
     if not stored:
         return aggregators.majority_vote(frame)
@@ -279,13 +305,14 @@ def item_resolve(*, item: Item) -> Resolution:
     current = Resolution.objects.filter(item=item, is_current=True).first()
     if current is not None and current.kind == ResolutionKind.ADJUDICATION:
         return current
-    frame = annotation_frame(project=project, item_ids=[item.pk])
+    frame = annotation_frame(project=project, item_ids=[item.pk], machine=True)
     if len(frame) == 0:
         raise ApplicationError("The item has no annotations to resolve.", {"item_id": item.pk})
     method = effective_method(project=project)
     agg = _single_item_aggregate(project, frame, method)
     rows = flag_below_target(project=project, rows=result_rows(project=project, frame=frame, agg=agg))
     values = {"method": agg.method, **rows.row(0)}
+    values["annotation_count"] = int((~machine_mask(frame)).sum())
     if current is not None and _same_result(current, values):
         return current
     return resolution_append(project=project, item=item, current=current, kind=ResolutionKind.AUTOMATIC, **values)

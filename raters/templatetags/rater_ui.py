@@ -41,3 +41,9 @@ def seconds(value) -> str:
 @register.filter
 def markdown(value: str):
     return render_markdown(value)
+
+
+@register.filter
+def join_if_list(value):
+    """A multi-label suggestion as "a, b"; any other label as itself."""
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value

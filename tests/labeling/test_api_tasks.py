@@ -13,7 +13,8 @@ from labeling.services.items import items_import
 
 pytestmark = pytest.mark.django_db
 
-TASK_KEYS = {"task_id", "project_id", "payload", "leased_at", "expires_at", "instruction_version"}
+# `suggestion` is always present (null unless the project shows pre-annotations), so it says nothing about gold.
+TASK_KEYS = {"task_id", "project_id", "payload", "leased_at", "expires_at", "instruction_version", "suggestion"}
 
 
 def _next(client, project):

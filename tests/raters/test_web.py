@@ -203,7 +203,8 @@ def test_gold_items_look_exactly_like_other_items(make_project, make_rater):
     api = APIClient()
     api.force_authenticate(gold_rater)
     task = api.post(f"/api/projects/{project.pk}/tasks/next/").json()
-    assert set(task) == {"task_id", "project_id", "payload", "leased_at", "expires_at", "instruction_version"}
+    keys = {"task_id", "project_id", "payload", "leased_at", "expires_at", "instruction_version", "suggestion"}
+    assert set(task) == keys
     assert "gold" not in str(task).lower()
 
 

@@ -38,6 +38,7 @@ def _refused(request: HttpRequest, project: Project) -> HttpResponse | None:
 def label(request: HttpRequest, project_id: int) -> HttpResponse:
     from labeling.services.annotations import task_submit
     from labeling.services.assignment import assignment_lease_next
+    from labeling.services.suggestions import lease_suggestion
 
     project = project_for_page(request, project_id)
     refused = _refused(request, project)
@@ -87,6 +88,7 @@ def label(request: HttpRequest, project_id: int) -> HttpResponse:
     }
     if assignment is not None:
         context["display"] = item_display(assignment.item.payload)
+        context["suggestion"] = lease_suggestion(assignment=assignment)
     return render(request, "raters/label.html", context)
 
 

@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     # The hash key; production refuses to start without one (config/settings/production.py).
     "HASH_SALT": "",
     "OPT_OUT_USER_IDS": [],
+    # Data validation: feature statistics of served requests per model and window (docs/data-validation.md).
+    "SERVING_STATISTICS": True,
+    "SERVING_STATISTICS_WINDOW_SECONDS": 300,
 }
 
 feedback_settings = AppSettings("FEEDBACK", DEFAULTS)
@@ -56,3 +59,11 @@ def hash_salt() -> str:
 
 def opt_out_user_ids() -> list[str]:
     return list(feedback_settings.get("OPT_OUT_USER_IDS"))
+
+
+def serving_statistics_enabled() -> bool:
+    return bool(feedback_settings.get("SERVING_STATISTICS"))
+
+
+def serving_statistics_window_seconds() -> int:
+    return int(feedback_settings.get("SERVING_STATISTICS_WINDOW_SECONDS"))

@@ -358,3 +358,8 @@ LOGGING["loggers"]["axes"] = {"level": "WARNING"}
 # seed_demo creates well-known passwords: allowed everywhere but production.
 SEED_DEMO_ALLOWED = True
 # --- end authentication hardening ---------------------------------------------------------------------
+# Data validation (docs/data-validation.md): compact serving statistics, then check each model against its reference.
+CELERY_BEAT_SCHEDULE["validation-check"] = {
+    "task": "datasets.tasks.validation_check_models",
+    "schedule": timedelta(seconds=int(env("VALIDATION_CHECK_EVERY_SECONDS", "300"))),
+}

@@ -4,5 +4,6 @@ from feedback.models.counters import FeedbackCounter
 from feedback.models.labels import DirectLabel
 from feedback.models.requests import FeedbackEvent, InferenceRequest
 from feedback.models.rules import LabelRule
+from feedback.models.serving import ServingStatistics
 
-__all__ = ["DirectLabel", "FeedbackCounter", "FeedbackEvent", "InferenceRequest", "LabelRule"]
+__all__ = ["DirectLabel", "FeedbackCounter", "FeedbackEvent", "InferenceRequest", "LabelRule", "ServingStatistics"]

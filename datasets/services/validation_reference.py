@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import orjson
 from django.db import connection, transaction
 
 from config.exceptions import ConflictError
@@ -38,6 +39,8 @@ def _snapshots(version_id: int, on_progress: Callable[[int], None] | None) -> It
         if not page:
             return
         for _, features in page:
+            if isinstance(features, str | bytes):  # Django's raw cursor leaves jsonb as text
+                features = orjson.loads(features)
             yield features if isinstance(features, dict) else None
         after = page[-1][0]
         seen += len(page)

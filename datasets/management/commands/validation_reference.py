@@ -15,6 +15,10 @@ from datasets.services.validation_reference import validation_reference_build
 class Command(BaseCommand):
     help = "Feature statistics and an inferred schema (a new schema version) from a dataset version."
 
+    def add_base_argument(self, parser, *args, **kwargs):
+        if "--version" not in args:  # --version is the dataset version here, not Django's
+            super().add_base_argument(parser, *args, **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("dataset")
         parser.add_argument("--version", dest="number", type=int, help="Default: the latest ready version")

@@ -94,7 +94,7 @@ def window_check(
             low, high = entry["range"]
             share = out_of_range_fraction(cur.sketch, low, high)
             if share > limits["out_of_range_fraction"]:
-                examples = [cur.sketch.get_min_value(), cur.sketch.get_max_value()]
+                examples = [round(cur.sketch.get_min_value(), 4), round(cur.sketch.get_max_value(), 4)]
                 findings.append(
                     Finding("out_of_range", path, round(share, 6), limits["out_of_range_fraction"], examples=examples)
                 )

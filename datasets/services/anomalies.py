@@ -38,9 +38,6 @@ def anomaly_raise(
 def anomaly_state_set(*, anomaly: Anomaly, state: str, user) -> Anomaly:
     if state not in AnomalyState.values:
         raise ApplicationError("Unknown anomaly state", {"code": "invalid_state", "states": AnomalyState.values})
-    locked = Anomaly.objects.select_for_update().get(pk=anomaly.pk)
-    locked.state = state
-    locked.state_changed_by = user
-    locked.state_changed_at = timezone.now()
-    locked.save(update_fields=["state", "state_changed_by", "state_changed_at"])
-    return locked
+    Anomaly.objects.select_for_update().get(pk=anomaly.pk)
+    Anomaly.objects.filter(pk=anomaly.pk).update(state=state, state_changed_by=user, state_changed_at=timezone.now())
+    return Anomaly.objects.get(pk=anomaly.pk)

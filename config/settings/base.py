@@ -213,6 +213,7 @@ FEEDBACK = only_set(
     FEATURE_PATHS_HASH=env_list_set("FEEDBACK_FEATURE_PATHS_HASH"),
     HASH_SALT=env("FEEDBACK_HASH_SALT"),
     OPT_OUT_USER_IDS=env_list_set("FEEDBACK_OPT_OUT_USER_IDS"),
+    SERVING_STATISTICS=env_bool("FEEDBACK_SERVING_STATISTICS") if "FEEDBACK_SERVING_STATISTICS" in os.environ else None,
 )
 
 # Consumers are declared in ingestion/conf.py; these entries tune them (`python manage.py run_consumer NAME`).

@@ -19,7 +19,7 @@ from datasets.selectors.validation import schema_for_model
 from datasets.services.anomalies import anomaly_raise
 from feedback.selectors.serving_statistics import direct_label_positive_rates, serving_window_seconds, serving_windows
 from feedback.services.serving_statistics import window_floor
-from feedback.statistics.checks import PREVIOUS, REFERENCE, Finding, window_check
+from feedback.statistics.checks import PREVIOUS, REFERENCE, Comparer, Finding, window_check
 from feedback.statistics.profile import Profile
 
 
@@ -110,6 +110,7 @@ def validation_check(
     by_start = dict(windows)
     result = CheckResult(model=model, schema=schema, since=since, until=until)
     found: list[tuple[datetime, Finding]] = []
+    comparer = Comparer()
     for start, profile in windows:
         if start < since:
             continue
@@ -117,7 +118,7 @@ def validation_check(
         previous = by_start.get(start - timedelta(seconds=seconds))
         findings = window_check(
             schema=schema.features, reference=reference, window=profile, previous=previous,
-            defaults=defaults, min_rows=min_rows,
+            defaults=defaults, min_rows=min_rows, comparer=comparer,
         )  # fmt: skip
         found.extend((start, finding) for finding in findings)
     found += _label_findings(

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from feedback.statistics.distances import chebyshev_distance, numeric_divergence, out_of_range_fraction, shares
+from feedback.statistics.distances import (
+    chebyshev_distance,
+    histogram,
+    jensen_shannon_divergence,
+    numeric_divergence,
+    out_of_range_fraction,
+    shares,
+    split_points,
+)
 from feedback.statistics.profile import FeatureStatistics, Profile
 from feedback.statistics.schema import compatible
 
@@ -32,16 +40,51 @@ def _thresholds(entry: dict | None, defaults: dict[str, float]) -> dict[str, flo
     return {**defaults, **((entry or {}).get("thresholds") or {})}
 
 
-def _distribution(entry: dict, ref: FeatureStatistics, cur: FeatureStatistics) -> tuple[str, float] | None:
-    if entry["kind"] == "categorical":
-        if not ref.categories or not cur.categories:
-            return None
-        return "chebyshev", chebyshev_distance(shares(ref.categories), shares(cur.categories))
-    if entry["kind"] == "numeric":
-        if ref.sketch is None or cur.sketch is None or ref.sketch.is_empty() or cur.sketch.is_empty():
-            return None
-        return "jensen_shannon", numeric_divergence(ref.sketch, cur.sketch)
-    return None
+class Comparer:
+    """Distances with each side's shares or histogram computed once per check.
+
+    A check compares every window with the reference and with the window before it, so the reference's
+    bins, and each window's histogram on them, are reused instead of recomputed (keys: the statistics
+    objects, alive for the whole check).
+    """
+
+    def __init__(self) -> None:
+        self._points: dict[int, list[float]] = {}
+        self._bins: dict[tuple[int, int], list[float]] = {}
+        self._shares: dict[int, dict[str, float]] = {}
+
+    def shares(self, stats: FeatureStatistics) -> dict[str, float]:
+        key = id(stats)
+        if key not in self._shares:
+            self._shares[key] = shares(stats.categories)
+        return self._shares[key]
+
+    def bins(self, reference: FeatureStatistics, stats: FeatureStatistics) -> list[float]:
+        ref_key = id(reference)
+        if ref_key not in self._points:
+            self._points[ref_key] = split_points(reference.sketch)
+        key = (ref_key, id(stats))
+        if key not in self._bins:
+            self._bins[key] = histogram(stats.sketch, self._points[ref_key])
+        return self._bins[key]
+
+    def distance(
+        self, entry: dict, reference: FeatureStatistics, old: FeatureStatistics, cur: FeatureStatistics
+    ) -> tuple[str, float] | None:
+        """Distance from `old` to `cur`, on the bins of `reference` for numbers (TFDV's skew and drift)."""
+        if entry["kind"] == "categorical":
+            if not old.categories or not cur.categories:
+                return None
+            return "chebyshev", chebyshev_distance(self.shares(old), self.shares(cur))
+        if entry["kind"] == "numeric":
+            sketches = (reference.sketch, old.sketch, cur.sketch)
+            if any(sketch is None or sketch.is_empty() for sketch in sketches):
+                return None
+            if not self.bins(reference, reference)[1:]:  # a constant reference: no bins to compare on
+                return "jensen_shannon", numeric_divergence(old.sketch, cur.sketch)
+            p, q = self.bins(reference, old), self.bins(reference, cur)
+            return "jensen_shannon", jensen_shannon_divergence(p, q)
+        return None
 
 
 def window_check(
@@ -52,7 +95,9 @@ def window_check(
     previous: Profile | None,
     defaults: dict[str, float],
     min_rows: int,
+    comparer: Comparer | None = None,
 ) -> list[Finding]:
+    comparer = comparer or Comparer()
     findings: list[Finding] = []
     if window.rows == 0:
         return findings
@@ -101,13 +146,14 @@ def window_check(
         if window.rows < min_rows:
             continue
         ref = reference.features.get(path)
-        if ref is not None:
-            measured = _distribution(entry, ref, cur)
-            if measured and measured[1] > limits[measured[0]]:
-                findings.append(Finding("distribution_skew", path, round(measured[1], 6), limits[measured[0]]))
+        if ref is None:
+            continue
+        measured = comparer.distance(entry, ref, ref, cur)
+        if measured and measured[1] > limits[measured[0]]:
+            findings.append(Finding("distribution_skew", path, round(measured[1], 6), limits[measured[0]]))
         old = previous.features.get(path) if previous is not None and previous.rows >= min_rows else None
         if old is not None:
-            measured = _distribution(entry, old, cur)
+            measured = comparer.distance(entry, ref, old, cur)
             if measured and measured[1] > limits[measured[0]]:
                 findings.append(
                     Finding("distribution_drift", path, round(measured[1], 6), limits[measured[0]], PREVIOUS)

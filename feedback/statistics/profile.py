@@ -8,7 +8,6 @@ because the Chebyshev distance needs shares, not estimates. Nested objects are f
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ KLL_K = 200
 MAX_CATEGORIES = 1000
 MAX_EXAMPLES = 3
 OTHER = "__other__"
+FORMAT = b"P1"
 NUMERIC_TYPES = ("int", "float")
 CATEGORICAL_TYPES = ("string", "bool")
 
@@ -92,18 +92,20 @@ class FeatureStatistics:
             mine.extend(v for v in values if v not in mine)
             del mine[MAX_EXAMPLES:]
 
-    def to_dict(self) -> dict:
+    def to_dict(self, blobs: list[bytes]) -> dict:
+        """Plain fields as a dict; the sketch's bytes are appended to `blobs` and referenced by index."""
         out: dict[str, Any] = {"p": self.present, "n": self.nulls, "t": self.types, "c": self.categories}
         if self.sketch is not None:
-            out["k"] = base64.b64encode(self.sketch.serialize()).decode()
+            out["k"] = len(blobs)
+            blobs.append(self.sketch.serialize())
         if self.examples:
             out["e"] = self.examples
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> FeatureStatistics:
-        sketch = kll_doubles_sketch.deserialize(base64.b64decode(data["k"])) if "k" in data else None
-        return cls(data["p"], data["n"], dict(data["t"]), dict(data["c"]), sketch, dict(data.get("e", {})))
+    def from_dict(cls, data: dict, blobs: list[memoryview]) -> FeatureStatistics:
+        sketch = kll_doubles_sketch.deserialize(bytes(blobs[data["k"]])) if "k" in data else None
+        return cls(data["p"], data["n"], data["t"], data["c"], sketch, data.get("e", {}))
 
 
 def _cap(categories: dict[str, int]) -> None:
@@ -136,12 +138,27 @@ class Profile:
         return self
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps({"rows": self.rows, "features": {p: s.to_dict() for p, s in self.features.items()}})
+        """FORMAT, the JSON header's length (4 bytes), the header, then each sketch's bytes (lengths in the header).
+
+        Sketches stay binary (no base64 inside JSON): a day of windows decodes in a fraction of the time.
+        """
+        blobs: list[bytes] = []
+        features = {p: s.to_dict(blobs) for p, s in self.features.items()}
+        header = orjson.dumps({"rows": self.rows, "features": features, "sizes": [len(b) for b in blobs]})
+        return b"".join([FORMAT, len(header).to_bytes(4, "big"), header, *blobs])
 
     @classmethod
     def from_bytes(cls, data: bytes | memoryview) -> Profile:
-        raw = orjson.loads(bytes(data))
-        return cls(raw["rows"], {p: FeatureStatistics.from_dict(s) for p, s in raw["features"].items()})
+        view = memoryview(data)
+        if bytes(view[:2]) != FORMAT:
+            raise ValueError("not a serialized Profile")
+        size = int.from_bytes(view[2:6], "big")
+        raw = orjson.loads(view[6 : 6 + size])
+        blobs, offset = [], 6 + size
+        for length in raw["sizes"]:
+            blobs.append(view[offset : offset + length])
+            offset += length
+        return cls(raw["rows"], {p: FeatureStatistics.from_dict(s, blobs) for p, s in raw["features"].items()})
 
 
 def profile_build(snapshots: Iterable[Mapping[str, Any] | None]) -> Profile:

@@ -354,7 +354,7 @@ def main() -> None:
         raw = raw_consume_rate(bootstrap, names, sent)
         print(f"(a) raw kafka-python consume: {raw:,.0f} msg/s", flush=True)
         rates: dict[str, float] = {}
-        for mode in (["off", "on"] if args.stats == "both" else [args.stats]):
+        for mode in ["off", "on"] if args.stats == "both" else [args.stats]:
             use_stats(mode == "on")
             if rates:  # the same stream again, from the start, by a new group into empty tables
                 reset_tables()

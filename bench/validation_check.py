@@ -83,8 +83,12 @@ def seed(features: int, windows: int, rows: int):
     ServingStatistics.objects.bulk_create(
         [
             ServingStatistics(
-                model="bench-model", window_start=first + timedelta(minutes=5 * w), rows=rows, compacted=True,
-                statistics=profile_for(rng, features, rows).to_bytes(), created_at=now,
+                model="bench-model",
+                window_start=first + timedelta(minutes=5 * w),
+                rows=rows,
+                compacted=True,
+                statistics=profile_for(rng, features, rows).to_bytes(),
+                created_at=now,
             )  # fmt: skip
             for w in range(windows)
         ],

@@ -80,6 +80,7 @@ WRITE_PATHS = [
     WritePath("Anomaly", ("datasets/services/anomalies.py",), (*_orm("Anomaly"), *_sql("datasets_anomaly"))),
 ]
 
+
 def writers(source: str, patterns: tuple[str, ...]) -> list[int]:
     """Line numbers of `source` that write, by any of the patterns."""
     compiled = [re.compile(p) for p in patterns]

@@ -45,14 +45,20 @@ def serving_window_seconds(*, model: str) -> int:
 def direct_label_positive_rates(
     *, model: str, since: datetime, until: datetime, window_seconds: int
 ) -> dict[tuple[str, datetime], tuple[int, int]]:
-    """{(model version, window start): (positives, labels)} of current direct labels, by the request's window."""
+    """{(model version, window start): (positives, labels)} of final current direct labels, by the request's window.
+
+    Final only: while a window is open its positives exist and its negatives do not yet (they are made when
+    the window closes), so an open window's rate would always look too high. Negatives are counted as
+    stored, after downsampling, as the dataset rows of the reference are.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT model_version, date_bin(make_interval(secs => %(s)s), window_start, 'epoch'::timestamptz) AS w,
                    count(*) FILTER (WHERE label > 0), count(*)
             FROM feedback_directlabel
-            WHERE model = %(model)s AND is_current AND window_start >= %(since)s AND window_start < %(until)s
+            WHERE model = %(model)s AND is_current AND is_final
+              AND window_start >= %(since)s AND window_start < %(until)s
             GROUP BY 1, 2
             """,
             {"s": window_seconds, "model": model, "since": since, "until": until},

@@ -47,7 +47,9 @@ def snapshot(rng: random.Random, *, broken: bool = False) -> dict:
 def seed_validation(model: str = "ranker") -> None:
     """A reference from a dataset version, then 24 windows of serving traffic; the last four break."""
     rng = random.Random(11)
-    add_direct_labels(model, [{"request_id": f"t{i}", "label": i % 3 == 0, "features": snapshot(rng)} for i in range(2000)])
+    add_direct_labels(
+        model, [{"request_id": f"t{i}", "label": i % 3 == 0, "features": snapshot(rng)} for i in range(2000)]
+    )
     validation_reference_build(version=dataset_build(dataset=dataset_create(name="ranker-train", direct_model=model)))
     now = timezone.now()
     first = window_floor(now - timedelta(hours=2), 300)
@@ -55,9 +57,12 @@ def seed_validation(model: str = "ranker") -> None:
         start = first + timedelta(minutes=5 * w)
         rows = [
             RequestRow(
-                request_id=f"s{w}-{i}", state="request", model=model, served_at=start + timedelta(seconds=i % 299),
+                request_id=f"s{w}-{i}",
+                state="request",
+                model=model,
+                served_at=start + timedelta(seconds=i % 299),
                 features_json=orjson.dumps(snapshot(rng, broken=w >= 20)).decode(),
-            )  # fmt: skip
+            )
             for i in range(700)
         ]
         with transaction.atomic():
@@ -104,7 +109,8 @@ def test_validation_page_in_chromium(live_server):
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
         charts = page.eval_on_selector_all(
-            "svg[data-chart]", "svgs => svgs.map(s => ({kind: s.dataset.chart, marks: s.querySelectorAll('.data').length}))"
+            "svg[data-chart]",
+            "svgs => svgs.map(s => ({kind: s.dataset.chart, marks: s.querySelectorAll('.data').length}))",
         )
         # One paired-bar chart and one distance-per-window chart per feature, each with data drawn.
         assert sorted(c["kind"] for c in charts) == ["line"] * 4 + ["paired"] * 4

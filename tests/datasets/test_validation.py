@@ -52,8 +52,13 @@ def serve(start, n: int, seed: int, change=None) -> None:
         if change:
             change(snapshot)
         rows.append(
-            RequestRow(request_id=f"s{seed}-{i}", state="request", model="shop", served_at=start + timedelta(seconds=i % 290),
-                       features_json=orjson.dumps(snapshot).decode())  # fmt: skip
+            RequestRow(
+                request_id=f"s{seed}-{i}",
+                state="request",
+                model="shop",
+                served_at=start + timedelta(seconds=i % 290),
+                features_json=orjson.dumps(snapshot).decode(),
+            )
         )
     with transaction.atomic():
         serving_statistics_record(requests=rows, now=start)
@@ -85,15 +90,22 @@ def test_reference_and_schema_from_a_dataset_version(reference_schema):
 
 def test_schema_edit_makes_a_new_version_and_refuses_bad_edits(reference_schema):
     edited = validation_schema_edit(
-        schema=reference_schema, changes={"country": {"domain": ["de", "fr", "us", "it"], "thresholds": {"chebyshev": 0.2}}},
+        schema=reference_schema,
+        changes={"country": {"domain": ["de", "fr", "us", "it"], "thresholds": {"chebyshev": 0.2}}},
         note="Italy launches",
-    )  # fmt: skip
+    )
     assert edited.number == 2 and edited.features["country"]["domain"] == ["de", "fr", "it", "us"]
     assert ValidationSchema.objects.get(number=1).features["country"]["domain"] == COUNTRIES  # old version kept
     from config.exceptions import ApplicationError
 
-    for bad in ({"price": {"type": "decimal"}}, {"price": {"range": [5, 1]}}, {"price": {"thresholds": {"nope": 1}}},
-                {"price": {"thresholds": {"chebyshev": 2}}}, {"ghost": None}, {"price": {"colour": "red"}}):  # fmt: skip
+    for bad in (
+        {"price": {"type": "decimal"}},
+        {"price": {"range": [5, 1]}},
+        {"price": {"thresholds": {"nope": 1}}},
+        {"price": {"thresholds": {"chebyshev": 2}}},
+        {"ghost": None},
+        {"price": {"colour": "red"}},
+    ):
         with pytest.raises(ApplicationError) as exc:
             validation_schema_edit(schema=edited, changes=bad)
         assert exc.value.extra["code"] == "invalid_schema"
@@ -124,8 +136,12 @@ def test_check_raises_each_anomaly_once_and_signals_after_commit(reference_schem
         serve(broken, 1200, seed=4, change=change)
         result = validation_check(model="shop", since=first, now=now)
         found = {(a.kind, a.feature) for a in result.anomalies}
-        assert {("type_mismatch", "clicks"), ("missing_feature", "country"), ("distribution_skew", "price"),
-                ("distribution_drift", "price")} <= found  # fmt: skip
+        assert {
+            ("type_mismatch", "clicks"),
+            ("missing_feature", "country"),
+            ("distribution_skew", "price"),
+            ("distribution_drift", "price"),
+        } <= found
         assert all(a.window_start == broken for a in result.anomalies)
         assert sorted(received) == sorted((a.kind, a.feature) for a in result.anomalies)
         # Run again: nothing new, nothing signalled twice.
@@ -152,8 +168,13 @@ def test_api_is_staff_only(reference_schema, api):
     for client in (anonymous, rater):
         assert client.get("/api/validation/anomalies/").status_code in (401, 403)
         assert client.post("/api/validation/checks/", {"model": "shop"}, format="json").status_code in (401, 403)
-        assert client.post("/api/validation/references/", {"dataset": "shop-train"}, format="json").status_code in (401, 403)
-        assert client.post("/api/validation/schemas/shop-train/", {"features": {"price": None}}, format="json").status_code in (401, 403)  # noqa: E501
+        assert client.post("/api/validation/references/", {"dataset": "shop-train"}, format="json").status_code in (
+            401,
+            403,
+        )
+        assert client.post(
+            "/api/validation/schemas/shop-train/", {"features": {"price": None}}, format="json"
+        ).status_code in (401, 403)
     assert ValidationSchema.objects.count() == 1
 
 
@@ -212,10 +233,13 @@ def test_cli_reference_and_check_exit_codes(db):
         call_command("validation_check", "--model", "shop", "--since", start.isoformat(), "--json", stdout=out)
     assert exit_info.value.code == 1
     assert "null_rate" in {a["kind"] for a in json.loads(out.getvalue())["anomalies"]}
-    for args in (["validation_reference", "nope"], ["validation_reference", "shop-cli", "--version", "7"],
-                 ["validation_check", "--model", "shop", "--since", "last tuesday"],
-                 ["validation_check", "--model", "shop", "--since", "2026-01-01T00:00:00"],
-                 ["validation_check", "--model", "nobody"]):  # fmt: skip
+    for args in (
+        ["validation_reference", "nope"],
+        ["validation_reference", "shop-cli", "--version", "7"],
+        ["validation_check", "--model", "shop", "--since", "last tuesday"],
+        ["validation_check", "--model", "shop", "--since", "2026-01-01T00:00:00"],
+        ["validation_check", "--model", "nobody"],
+    ):
         with pytest.raises(CommandError):
             call_command(*args, stdout=StringIO(), verbosity=0)
     assert version_get(dataset=dataset_get(name="shop-cli"), number=1).validation_reference.rows == 800

@@ -44,9 +44,12 @@ def test_the_consumer_batch_records_statistics_after_privacy(settings):
 def _rows(prefix: str, n: int) -> list[RequestRow]:
     return [
         RequestRow(
-            request_id=f"{prefix}-{i}", state="request", model="m", served_at=T0 + timedelta(seconds=i % 600),
+            request_id=f"{prefix}-{i}",
+            state="request",
+            model="m",
+            served_at=T0 + timedelta(seconds=i % 600),
             features_json=orjson.dumps({"x": i, "c": prefix}).decode(),
-        )  # fmt: skip
+        )
         for i in range(n)
     ]
 

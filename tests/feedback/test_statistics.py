@@ -22,10 +22,16 @@ from feedback.statistics.profile import MAX_CATEGORIES, OTHER, Profile, features
 from feedback.statistics.schema import schema_infer
 
 DEFAULTS = {
-    "type_fraction": 0.0, "unseen_fraction": 0.0, "presence_drop": 0.1, "null_rate_increase": 0.05,
-    "out_of_range_fraction": 0.01, "chebyshev": 0.1, "jensen_shannon": 0.05, "extra_presence": 0.0,
+    "type_fraction": 0.0,
+    "unseen_fraction": 0.0,
+    "presence_drop": 0.1,
+    "null_rate_increase": 0.05,
+    "out_of_range_fraction": 0.01,
+    "chebyshev": 0.1,
+    "jensen_shannon": 0.05,
+    "extra_presence": 0.0,
     "label_rate": 0.1,
-}  # fmt: skip
+}
 
 
 def test_chebyshev_hand_computed_and_scipy():
@@ -35,7 +41,9 @@ def test_chebyshev_hand_computed_and_scipy():
     # Then: |a| 0.1, |b| 0, |c| 0.2, |d| 0.3 -> 0.3, the same as scipy on aligned vectors.
     assert chebyshev_distance(p, q) == pytest.approx(0.3)
     keys = sorted(set(p) | set(q))
-    assert chebyshev_distance(p, q) == pytest.approx(scipy_chebyshev([p.get(k, 0) for k in keys], [q.get(k, 0) for k in keys]))
+    assert chebyshev_distance(p, q) == pytest.approx(
+        scipy_chebyshev([p.get(k, 0) for k in keys], [q.get(k, 0) for k in keys])
+    )
     assert chebyshev_distance(shares({"x": 3, "y": 1}), shares({"x": 1, "y": 3})) == pytest.approx(0.5)
 
 
@@ -111,20 +119,45 @@ def test_window_check_finds_each_kind_and_nothing_on_a_clean_window():
     reference = profile_build(_rows(6000))
     schema = schema_infer(reference)
     clean = profile_build(_rows(3000))
-    assert window_check(schema=schema, reference=reference, window=clean, previous=clean, defaults=DEFAULTS, min_rows=500) == []
+    assert (
+        window_check(schema=schema, reference=reference, window=clean, previous=clean, defaults=DEFAULTS, min_rows=500)
+        == []
+    )
     broken = profile_build(
-        _rows(3000, count=lambda i: f"{i % 5}", country=lambda i: "xx" if i % 4 == 0 else ["de", "fr", "us"][i % 3],
-              price=..., extra=1)
-    )  # fmt: skip
-    found = {(f.kind, f.feature) for f in window_check(
-        schema=schema, reference=reference, window=broken, previous=clean, defaults=DEFAULTS, min_rows=500)}  # fmt: skip
-    assert {("type_mismatch", "count"), ("unseen_category", "country"), ("missing_feature", "price"),
-            ("extra_feature", "extra"), ("distribution_skew", "country")} <= found  # fmt: skip
+        _rows(
+            3000,
+            count=lambda i: f"{i % 5}",
+            country=lambda i: "xx" if i % 4 == 0 else ["de", "fr", "us"][i % 3],
+            price=...,
+            extra=1,
+        )
+    )
+    found = {
+        (f.kind, f.feature)
+        for f in window_check(
+            schema=schema, reference=reference, window=broken, previous=clean, defaults=DEFAULTS, min_rows=500
+        )
+    }
+    assert {
+        ("type_mismatch", "count"),
+        ("unseen_category", "country"),
+        ("missing_feature", "price"),
+        ("extra_feature", "extra"),
+        ("distribution_skew", "country"),
+    } <= found
     shifted = profile_build(_rows(3000, price=lambda i: 10 + 2 * ((i * 7919) % 1000 / 1000 - 0.5) * 3.4 + 2))
-    kinds = {(f.kind, f.feature) for f in window_check(
-        schema=schema, reference=reference, window=shifted, previous=clean, defaults=DEFAULTS, min_rows=500)}  # fmt: skip
+    kinds = {
+        (f.kind, f.feature)
+        for f in window_check(
+            schema=schema, reference=reference, window=shifted, previous=clean, defaults=DEFAULTS, min_rows=500
+        )
+    }
     assert ("distribution_skew", "price") in kinds and ("distribution_drift", "price") in kinds
     # A quiet window is not compared: too few rows for a distribution.
     small = profile_build(_rows(50, price=lambda i: 100.0))
-    assert all(f.kind != "distribution_skew" for f in window_check(
-        schema=schema, reference=reference, window=small, previous=None, defaults=DEFAULTS, min_rows=500))  # fmt: skip
+    assert all(
+        f.kind != "distribution_skew"
+        for f in window_check(
+            schema=schema, reference=reference, window=small, previous=None, defaults=DEFAULTS, min_rows=500
+        )
+    )

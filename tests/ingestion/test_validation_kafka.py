@@ -68,16 +68,29 @@ def messages(topic: str, rows: list[dict], *, start, prefix: str, per_window: in
     for i, features in enumerate(rows):
         served = (start + timedelta(seconds=i * step)).isoformat()
         request_id = f"{prefix}-{i}"
-        yield topic, request_id.encode(), orjson.dumps({
-            "request_id": request_id, "model": "ranker", "model_version": "v1", "served_at": served,
-            "features": features, "prediction": 0.5, "user_id": f"u{i % 997}"})  # fmt: skip
+        yield (
+            topic,
+            request_id.encode(),
+            orjson.dumps(
+                {
+                    "request_id": request_id,
+                    "model": "ranker",
+                    "model_version": "v1",
+                    "served_at": served,
+                    "features": features,
+                    "prediction": 0.5,
+                    "user_id": f"u{i % 997}",
+                }
+            ),
+        )
 
 
 def test_a_clean_stream_raises_nothing_and_each_break_is_found_in_one_check(topics, kafka_bootstrap):
     # Given a reference from a dataset version of the model's direct labels.
     make_rule(model="ranker")
     add_direct_labels(
-        "ranker", [{"request_id": f"train-{i}", "label": i % 3 == 0, "features": f} for i, f in enumerate(snapshots(4000, 1))]
+        "ranker",
+        [{"request_id": f"train-{i}", "label": i % 3 == 0, "features": f} for i, f in enumerate(snapshots(4000, 1))],
     )
     version = dataset_build(dataset=dataset_create(name="ranker-train", direct_model="ranker"))
     schema = validation_reference_build(version=version)
@@ -94,8 +107,10 @@ def test_a_clean_stream_raises_nothing_and_each_break_is_found_in_one_check(topi
         # When 100,000 unshifted requests (ten 5-minute windows) pass through the consumer.
         messages_produce(
             producer=producer,
-            messages=messages(topics["REQUESTS_TOPIC"], snapshots(clean_total, 2), start=start, prefix="c", per_window=per_window),
-        )  # fmt: skip
+            messages=messages(
+                topics["REQUESTS_TOPIC"], snapshots(clean_total, 2), start=start, prefix="c", per_window=per_window
+            ),
+        )
         wait_for(lambda: InferenceRequest.objects.count() == clean_total, timeout=300, what="clean stream", every=1)
         clean = validation_check(model="ranker", since=start)
         # Then no anomaly at all, over ten windows compared with the reference and with each other.

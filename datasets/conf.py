@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.app_settings import AppSettings
 
 DEFAULTS: dict[str, Any] = {
@@ -37,7 +39,17 @@ validation_settings = AppSettings("DATASETS_VALIDATION", DEFAULTS)
 
 
 def thresholds() -> dict[str, float]:
-    return {name: float(value) for name, value in validation_settings.get("THRESHOLDS").items()}
+    """The default thresholds; an unknown name or a value outside [0, 1] is a configuration error."""
+    configured = validation_settings.get("THRESHOLDS")
+    unknown = sorted(set(configured) - set(DEFAULTS["THRESHOLDS"]))
+    if unknown:
+        raise ImproperlyConfigured(f"Unknown DATASETS_VALIDATION thresholds: {', '.join(unknown)}")
+    values = {}
+    for name, value in configured.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ImproperlyConfigured(f"DATASETS_VALIDATION threshold {name} must be a number in [0, 1]")
+        values[name] = float(value)
+    return values
 
 
 def min_rows() -> int:

@@ -30,16 +30,36 @@ def schema_dict(schema: ValidationSchema) -> dict:
     }
 
 
+class AnomalyOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    model = serializers.CharField()
+    kind = serializers.ChoiceField(choices=AnomalyKind.choices)
+    feature = serializers.CharField()
+    baseline = serializers.CharField()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    figure = serializers.FloatField()
+    threshold = serializers.FloatField()
+    examples = serializers.ListField(child=serializers.JSONField())
+    state = serializers.ChoiceField(choices=AnomalyState.choices)
+
+
 class ReferenceBuildApi(APIView):
     """POST {dataset, version}: statistics of the version and a new inferred schema version."""
 
     permission_classes = [IsAdminUser]
 
-    class Input(serializers.Serializer):
+    class ValidationReferenceInput(serializers.Serializer):
         dataset = serializers.SlugField(max_length=100)
         version = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
-    @extend_schema(operation_id="validation_reference_build", request=Input, responses={201: OpenApiTypes.OBJECT})
+    Input = ValidationReferenceInput
+
+    @extend_schema(
+        operation_id="validation_reference_build",
+        request=ValidationReferenceInput,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -58,9 +78,11 @@ class SchemaApi(APIView):
     class Query(serializers.Serializer):
         number = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
-    class Input(serializers.Serializer):
+    class ValidationSchemaEditInput(serializers.Serializer):
         features = serializers.DictField(child=serializers.JSONField(allow_null=True), allow_empty=False)
         note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    Input = ValidationSchemaEditInput
 
     @extend_schema(operation_id="validation_schema_get", responses=OpenApiTypes.OBJECT)
     def get(self, request, name: str):
@@ -70,7 +92,9 @@ class SchemaApi(APIView):
             schema_dict(schema_latest(dataset=dataset_get(name=name), number=query.validated_data["number"]))
         )
 
-    @extend_schema(operation_id="validation_schema_edit", request=Input, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="validation_schema_edit", request=ValidationSchemaEditInput, responses={201: OpenApiTypes.OBJECT}
+    )
     def post(self, request, name: str):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -86,11 +110,13 @@ class CheckApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    class Input(serializers.Serializer):
+    class ValidationCheckInput(serializers.Serializer):
         model = serializers.CharField(max_length=200)
         since = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
-    @extend_schema(operation_id="validation_check", request=Input, responses=OpenApiTypes.OBJECT)
+    Input = ValidationCheckInput
+
+    @extend_schema(operation_id="validation_check", request=ValidationCheckInput, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -107,7 +133,7 @@ class AnomalyListApi(APIView):
         since = serializers.DateTimeField(required=False, default=None)
         limit = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=200)
 
-    @extend_schema(operation_id="validation_anomalies", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="validation_anomalies", responses=AnomalyOutput(many=True))
     def get(self, request):
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -121,10 +147,12 @@ class AnomalyStateApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    class Input(serializers.Serializer):
+    class AnomalyStateInput(serializers.Serializer):
         state = serializers.ChoiceField(choices=AnomalyState.choices)
 
-    @extend_schema(operation_id="validation_anomaly_state", request=Input, responses=OpenApiTypes.OBJECT)
+    Input = AnomalyStateInput
+
+    @extend_schema(operation_id="validation_anomaly_state", request=AnomalyStateInput, responses=AnomalyOutput)
     def post(self, request, anomaly_id: int):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)

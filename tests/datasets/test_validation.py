@@ -243,3 +243,29 @@ def test_cli_reference_and_check_exit_codes(db):
         with pytest.raises(CommandError):
             call_command(*args, stdout=StringIO(), verbosity=0)
     assert version_get(dataset=dataset_get(name="shop-cli"), number=1).validation_reference.rows == 800
+
+
+def test_thresholds_settings_refuse_unsafe_values(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from datasets import conf as datasets_conf
+
+    settings.DATASETS_VALIDATION = {"THRESHOLDS": {"chebyshev": 0.2}}
+    assert datasets_conf.thresholds()["chebyshev"] == 0.2 and datasets_conf.thresholds()["jensen_shannon"] == 0.05
+    for bad in ({"chebyshev": 1.5}, {"chebyshev": "high"}, {"chebishev": 0.1}):
+        settings.DATASETS_VALIDATION = {"THRESHOLDS": bad}
+        with pytest.raises(ImproperlyConfigured):
+            datasets_conf.thresholds()
+
+
+def test_the_beat_task_compacts_then_checks_every_validated_model(reference_schema):
+    from datasets.tasks import validation_check_models
+    from feedback.models import ServingStatistics
+
+    start = window_floor(timezone.now() - timedelta(minutes=30), 300)
+    for seed in (20, 21, 22):  # three batches into the same window
+        serve(start, 300, seed=seed, change=lambda s: s.update(country="jp"))
+    assert ServingStatistics.objects.count() == 3
+    assert validation_check_models() == {"shop": Anomaly.objects.filter(model="shop").count()}
+    assert ServingStatistics.objects.count() == 1 and ServingStatistics.objects.get().rows == 900
+    assert Anomaly.objects.filter(kind="unseen_category", feature="country").exists()

@@ -11,7 +11,8 @@ from config.exceptions import NotFoundError
 from datasets import conf as datasets_conf
 from datasets.selectors.validation import anomaly_list, schema_for_model, validated_models
 from feedback.selectors.serving_statistics import serving_windows
-from feedback.statistics.distances import chebyshev_distance, histogram, numeric_divergence, shares, split_points
+from feedback.statistics.checks import Comparer
+from feedback.statistics.distances import histogram, shares, split_points
 from feedback.statistics.profile import FeatureStatistics, Profile, profiles_merge
 
 TOP_CATEGORIES = 10
@@ -38,14 +39,13 @@ def _numeric(ref: FeatureStatistics | None, cur: FeatureStatistics | None) -> Ba
     return labels, histogram(ref.sketch, points), serving or [0.0] * len(labels)
 
 
-def _distance(kind: str, ref: FeatureStatistics | None, cur: FeatureStatistics | None) -> float | None:
+def _distance(
+    comparer: Comparer, entry: dict, ref: FeatureStatistics | None, cur: FeatureStatistics | None
+) -> float | None:
     if ref is None or cur is None:
         return None
-    if kind == "categorical" and ref.categories and cur.categories:
-        return chebyshev_distance(shares(ref.categories), shares(cur.categories))
-    if kind == "numeric" and ref.sketch is not None and cur.sketch is not None and not cur.sketch.is_empty():
-        return numeric_divergence(ref.sketch, cur.sketch)
-    return None
+    measured = comparer.distance(entry, ref, ref, cur)
+    return None if measured is None else measured[1]
 
 
 def _presence(profile: Profile, path: str) -> float:
@@ -70,6 +70,7 @@ def validation_page(*, model: str | None, hours: int = 24, now: datetime | None 
     reference = Profile.from_bytes(schema.reference.statistics)
     serving = profiles_merge(profile for _, profile in windows)
     defaults = datasets_conf.thresholds()
+    comparer = Comparer()
     anomalies = list(anomaly_list(model=model, since=since)[:200])
     by_feature: dict[str, int] = {}
     for anomaly in anomalies:
@@ -82,7 +83,7 @@ def validation_page(*, model: str | None, hours: int = 24, now: datetime | None 
         labels, p, q = _numeric(ref, cur) if kind == "numeric" else _categorical(ref, cur)
         limit_name = "jensen_shannon" if kind == "numeric" else "chebyshev"
         limit = {**defaults, **(entry.get("thresholds") or {})}[limit_name]
-        series = [_distance(kind, ref, profile.features.get(path)) for _, profile in windows]
+        series = [_distance(comparer, entry, ref, profile.features.get(path)) for _, profile in windows]
         presence = [_presence(profile, path) for _, profile in windows]
         page["features"].append(
             {

@@ -113,3 +113,17 @@ def test_a_rolled_back_batch_takes_its_statistics_with_it():
     serving_statistics_record(requests=_rows("y", 600), now=T0)
     hourly = serving_windows(model="m", since=T0, until=T0 + timedelta(hours=1), grain_seconds=3600)
     assert [(start, p.rows) for start, p in hourly] == [(T0, 600)]
+
+
+@pytest.mark.django_db
+def test_a_late_batch_for_a_compacted_window_is_kept_and_merged_next_time():
+    # Given a window already compacted into one row.
+    serving_statistics_record(requests=_rows("early", 300), now=T0)
+    serving_statistics_record(requests=_rows("more", 200), now=T0)
+    assert serving_statistics_compact(model="m", before=T0 + timedelta(hours=1), now=T0) == 1
+    # When a late (or replayed-by-the-producer) batch for that window arrives.
+    serving_statistics_record(requests=_rows("late", 100), now=T0 + timedelta(hours=2))
+    # Then readers see all of it at once, and the next compaction folds it in.
+    assert [p.rows for _, p in serving_windows(model="m", since=T0, until=T0 + timedelta(hours=1))] == [600]
+    assert serving_statistics_compact(model="m", before=T0 + timedelta(hours=1), now=T0) == 1
+    assert list(ServingStatistics.objects.values_list("rows", "compacted")) == [(600, True)]

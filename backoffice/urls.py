@@ -2,7 +2,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import path
 
 from backoffice.views import dashboard as views
-from backoffice.views import pay, setup, staff
+from backoffice.views import pay, setup, staff, validation
 
 app_name = "dashboard"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("recompute/", views.recompute, name="recompute"),
     path("health/", views.health, name="health"),
     path("datasets/", views.datasets, name="datasets"),
+    path("validation/", validation.validation, name="validation"),
+    path("validation/models/<str:model>/", validation.validation, name="validation_model"),
+    path("validation/anomalies/<int:anomaly_id>/state/", validation.anomaly_state, name="validation_anomaly_state"),
     path("applications/", staff.applications, name="applications"),
     path("applications/<int:application_id>/<str:decision>/", staff.application_decide, name="application_decide"),
     path("projects/<int:project_id>/quality/", views.quality, name="quality"),

@@ -3,7 +3,9 @@
     python bench/feedback_join.py --scale 100000 --windows 1000000
 
 (a) one consumer process end to end (Kafka -> join -> PostgreSQL commit -> offset commit), beside the raw
-    kafka-python consume rate of the same stream in the same run;
+    kafka-python consume rate of the same stream in the same run; with `--stats both` (the default) it runs
+    twice on the same stream, serving statistics (data validation) on, then off, and prints the ratio (the
+    second run of a stream is the faster one, so this order understates the ratio);
 (b) two consumer processes in one group;
 (c) latency from producing a feedback event to its label row committed (p50/p90/p99);
 (d) consumer peak RSS while the number of open windows grows to --windows;
@@ -44,6 +46,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--restarts", type=int, default=3, help="kill/restart rounds per membership mode (0 = skip)")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: b,c,d")
+    parser.add_argument(
+        "--stats", choices=["on", "off", "both"], default="both",
+        help="serving statistics in the consumer (both: stage (a) runs with them off, then on)",
+    )  # fmt: skip
     return parser.parse_args()
 
 
@@ -75,7 +81,7 @@ def reset_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE feedback_directlabel, feedback_feedbackevent, feedback_inferencerequest, "
-            "feedback_feedbackcounter, ingestion_deadletter, ingestion_consumeroffset"
+            "feedback_feedbackcounter, feedback_servingstatistics, ingestion_deadletter, ingestion_consumeroffset"
         )
 
 
@@ -113,6 +119,12 @@ def use_topics(names: dict[str, str], group: str, bootstrap: str) -> None:
             "dead_letter_topic": names["DEAD_LETTER_TOPIC"],
         }
     }
+
+
+def use_stats(on: bool) -> None:
+    from django.conf import settings
+
+    settings.FEEDBACK = {**settings.FEEDBACK, "SERVING_STATISTICS": on}
 
 
 def create_topics(bootstrap: str, names: dict[str, str], partitions: int) -> None:
@@ -377,9 +389,20 @@ def main() -> None:
               f"produced in {produce_s:.1f}s", flush=True)  # fmt: skip
         raw = raw_consume_rate(bootstrap, names, sent)
         print(f"(a) raw kafka-python consume: {raw:,.0f} msg/s", flush=True)
-        one, totals = one_process_rate(sent)
-        print(f"(a) one consumer process end to end: {one:,.0f} events/s ({one / raw:.0%} of raw); "
-              f"labels written {totals.get('labels_written', 0):,}", flush=True)  # fmt: skip
+        rates: dict[str, float] = {}
+        for mode in ["on", "off"] if args.stats == "both" else [args.stats]:  # on first: the second run is warmer
+            use_stats(mode == "on")
+            if rates:  # the same stream again, from the start, by a new group into empty tables
+                reset_tables()
+                use_topics(names, f"bench-one-{uuid.uuid4().hex[:6]}", bootstrap)
+            one, totals = one_process_rate(sent)
+            rates[mode] = one
+            print(f"(a) one consumer process end to end, serving statistics {mode}: {one:,.0f} events/s "
+                  f"({one / raw:.0%} of raw); labels {totals.get('labels_written', 0):,}", flush=True)  # fmt: skip
+        if len(rates) == 2:
+            print(f"(a) serving statistics on keep {rates['on'] / rates['off']:.0%} of the events/s without them "
+                  "(target >= 90%)", flush=True)  # fmt: skip
+        use_stats(args.stats != "off")
         skip = set(args.skip.split(","))
         if "b" not in skip:
             reset_tables()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/feedback/erase-user/", include("datasets.api.erasure_urls")),
     path("api/feedback/", include("feedback.api.urls")),
     path("api/datasets/", include("datasets.api.urls")),
+    path("api/validation/", include("datasets.api.validation_urls")),
     path("api/raters/", include("raters.api.urls")),
     path("api/", include("labeling.api.urls")),
     path("dashboard/", include("backoffice.urls")),

@@ -40,3 +40,45 @@ class DatasetErasureAdmin(ReadOnlyAdmin):
 @admin.register(models.DatasetRow, models.ErasedSubject)
 class DatasetRecordAdmin(ReadOnlyAdmin):
     show_full_result_count = False
+
+
+@admin.register(models.ValidationReference)
+class ValidationReferenceAdmin(ReadOnlyAdmin):
+    list_display = ("version", "rows", "created_at")
+    exclude = ("statistics",)
+
+
+@admin.register(models.ValidationSchema)
+class ValidationSchemaAdmin(ReadOnlyAdmin):
+    """Schema versions are read-only here; an edit is a new version (POST /api/validation/schemas/<dataset>/)."""
+
+    list_display = ("dataset", "number", "reference", "note", "created_at")
+    list_filter = ("dataset",)
+
+
+@admin.register(models.Anomaly)
+class AnomalyAdmin(ReadOnlyAdmin):
+    list_display = ("model", "kind", "feature", "baseline", "window_start", "figure", "threshold", "state")
+    list_filter = ("state", "kind", "model")
+    actions = ("acknowledge", "resolve")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff  # actions only; every field stays read-only
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def _set(self, request, queryset, state: str) -> None:
+        from datasets.services.anomalies import anomaly_state_set
+
+        for anomaly in queryset:
+            anomaly_state_set(anomaly=anomaly, state=state, user=request.user)
+        self.message_user(request, f"{queryset.count()} anomalies {state}.")
+
+    @admin.action(description="Acknowledge")
+    def acknowledge(self, request, queryset) -> None:
+        self._set(request, queryset, "acknowledged")
+
+    @admin.action(description="Resolve")
+    def resolve(self, request, queryset) -> None:
+        self._set(request, queryset, "resolved")

@@ -289,3 +289,98 @@ class ErasedSubject(models.Model):
     subject_kind = models.CharField(max_length=16, choices=ErasureSubjectKind.choices)
     subject_token = models.CharField(max_length=80, unique=True)
     erased_at = models.DateTimeField(auto_now_add=True)
+
+
+class ValidationReference(models.Model):
+    """Feature statistics of one dataset version: what serving data is compared with (docs/data-validation.md)."""
+
+    version = models.OneToOneField(DatasetVersion, on_delete=models.PROTECT, related_name="validation_reference")
+    rows = models.PositiveIntegerField()
+    statistics = models.BinaryField(help_text="feedback.statistics.profile.Profile.to_bytes()")
+    label_counts = models.JSONField(default=dict, help_text="{model_version: [positives, labels]} of direct rows")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"reference of {self.version}"
+
+
+class ValidationSchema(models.Model):
+    """One version of a dataset's feature schema: inferred from a reference, then edited (each edit a version)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="validation_schemas")
+    number = models.PositiveIntegerField()
+    reference = models.ForeignKey(ValidationReference, on_delete=models.PROTECT, related_name="schemas")
+    features = models.JSONField(help_text="{path: {type, kind, presence, null_rate, domain, range, thresholds}}")
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "number"], name="validation_schema_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="validation_schema_number_positive"),
+        ]
+        ordering = ["dataset", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name} schema v{self.number}"
+
+
+class AnomalyKind(models.TextChoices):
+    TYPE_MISMATCH = "type_mismatch", "Type differs from the schema"
+    UNSEEN_CATEGORY = "unseen_category", "Values outside the domain"
+    MISSING_FEATURE = "missing_feature", "Feature missing or less often present"
+    EXTRA_FEATURE = "extra_feature", "Feature not in the schema"
+    NULL_RATE = "null_rate", "More nulls"
+    OUT_OF_RANGE = "out_of_range", "Values outside the range"
+    DISTRIBUTION_SKEW = "distribution_skew", "Distribution differs from the reference"
+    DISTRIBUTION_DRIFT = "distribution_drift", "Distribution moved since the previous window"
+    LABEL_DRIFT = "label_drift", "Positive rate of direct labels moved"
+
+
+class AnomalyState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Anomaly(models.Model):
+    """One finding of a check on one window; raised once per (model, kind, feature, baseline, window)."""
+
+    model = models.CharField(max_length=200)
+    schema = models.ForeignKey(ValidationSchema, on_delete=models.PROTECT, related_name="anomalies")
+    kind = models.CharField(max_length=24, choices=AnomalyKind.choices)
+    feature = models.CharField(max_length=300, help_text="Feature path, or the model version for label drift")
+    baseline = models.CharField(max_length=12, default="reference", help_text="reference or previous window")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    figure = models.FloatField()
+    threshold = models.FloatField()
+    examples = models.JSONField(default=list)
+    state = models.CharField(max_length=16, choices=AnomalyState.choices, default=AnomalyState.OPEN)
+    state_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "kind", "feature", "baseline", "window_start"], name="anomaly_once_per_window"
+            ),
+            models.CheckConstraint(condition=Q(state__in=AnomalyState.values), name="anomaly_state_valid"),
+            models.CheckConstraint(condition=Q(kind__in=AnomalyKind.values), name="anomaly_kind_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["model", "window_start"], name="anomaly_model_window"),
+            models.Index(fields=["state", "created_at"], name="anomaly_state_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.kind} {self.feature} @ {self.window_start:%Y-%m-%d %H:%M}"

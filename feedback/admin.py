@@ -43,3 +43,18 @@ class FeedbackCounterAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(models.ServingStatistics)
+class ServingStatisticsAdmin(admin.ModelAdmin):
+    """Read-only: rows are written by the consumer and merged by compaction."""
+
+    list_display = ("model", "window_start", "window_seconds", "rows", "compacted", "created_at")
+    list_filter = ("model", "compacted")
+    exclude = ("statistics",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "IDLE_PARTITION_LATENESS_S": 5,
     # Dead letters older than this are deleted by beat (feedback.tasks.purge_dead_letters); 0 keeps them.
     "DEAD_LETTER_RETENTION_DAYS": 14,
+    # Data validation: feature statistics of served requests per model and window (docs/data-validation.md).
+    "SERVING_STATISTICS": True,
+    "SERVING_STATISTICS_WINDOW_SECONDS": 300,
 }
 
 DEFAULT_FEATURE_PATHS_DROP = ["email", "user.email", "user.phone"]
@@ -86,3 +89,11 @@ def hash_salt() -> str:
 
 def opt_out_user_ids() -> list[str]:
     return list(feedback_settings.get("OPT_OUT_USER_IDS"))
+
+
+def serving_statistics_enabled() -> bool:
+    return bool(feedback_settings.get("SERVING_STATISTICS"))
+
+
+def serving_statistics_window_seconds() -> int:
+    return int(feedback_settings.get("SERVING_STATISTICS_WINDOW_SECONDS"))

@@ -116,6 +116,22 @@ WRITE_PATHS = [
         ("ingestion/offsets.py",),
         (*_orm("ConsumerOffset"), *_sql("ingestion_consumeroffset")),
     ),
+    WritePath(
+        "ServingStatistics",
+        ("feedback/services/serving_statistics.py",),
+        (*_orm("ServingStatistics"), *_sql("feedback_servingstatistics")),
+    ),
+    WritePath(
+        "ValidationReference",
+        ("datasets/services/validation_reference.py",),
+        (*_orm("ValidationReference"), *_sql("datasets_validationreference")),
+    ),
+    WritePath(
+        "ValidationSchema",
+        ("datasets/services/validation_schema.py",),
+        (*_orm("ValidationSchema"), *_sql("datasets_validationschema")),
+    ),
+    WritePath("Anomaly", ("datasets/services/anomalies.py",), (*_orm("Anomaly"), *_sql("datasets_anomaly"))),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from backoffice.charts.bars import bar_chart, stacked_bar_chart
 from backoffice.charts.base import Frame, empty_chart, fmt_number, fmt_percent, short_date
+from backoffice.charts.compare import paired_bar_chart
 from backoffice.charts.heatmap import confusion_heatmap, heatmap
 from backoffice.charts.line import Series, line_chart
 
@@ -16,5 +17,6 @@ __all__ = [
     "fmt_percent",
     "heatmap",
     "line_chart",
+    "paired_bar_chart",
     "stacked_bar_chart",
 ]

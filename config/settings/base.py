@@ -217,6 +217,7 @@ FEEDBACK = only_set(
     CLOCK_SKEW_ALLOWANCE_S=env_int("FEEDBACK_CLOCK_SKEW_ALLOWANCE_S"),
     IDLE_PARTITION_LATENESS_S=env_int("FEEDBACK_IDLE_PARTITION_LATENESS_S"),
     DEAD_LETTER_RETENTION_DAYS=env_int("FEEDBACK_DEAD_LETTER_RETENTION_DAYS"),
+    SERVING_STATISTICS=env_bool("FEEDBACK_SERVING_STATISTICS") if "FEEDBACK_SERVING_STATISTICS" in os.environ else None,
 )
 
 # Consumers are declared in ingestion/conf.py; these entries tune them (`python manage.py run_consumer NAME`).
@@ -371,3 +372,8 @@ LOGGING["loggers"]["axes"] = {"level": "WARNING"}
 # seed_demo creates well-known passwords: allowed everywhere but production.
 SEED_DEMO_ALLOWED = True
 # --- end authentication hardening ---------------------------------------------------------------------
+# Data validation (docs/data-validation.md): compact serving statistics, then check each model against its reference.
+CELERY_BEAT_SCHEDULE["validation-check"] = {
+    "task": "datasets.tasks.validation_check_models",
+    "schedule": timedelta(seconds=int(env("VALIDATION_CHECK_EVERY_SECONDS", "300"))),
+}

@@ -5,5 +5,14 @@ from feedback.models.delays import DelayDistribution
 from feedback.models.labels import DirectLabel
 from feedback.models.requests import FeedbackEvent, InferenceRequest
 from feedback.models.rules import LabelRule
+from feedback.models.serving import ServingStatistics
 
-__all__ = ["DelayDistribution", "DirectLabel", "FeedbackCounter", "FeedbackEvent", "InferenceRequest", "LabelRule"]
+__all__ = [
+    "DelayDistribution",
+    "DirectLabel",
+    "FeedbackCounter",
+    "FeedbackEvent",
+    "InferenceRequest",
+    "LabelRule",
+    "ServingStatistics",
+]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from feedback import conf as feedback_conf
 from feedback.services.counters import counters_add
 from feedback.services.join import EventRow, RequestRow, feedback_batch_join
+from feedback.services.serving_statistics import serving_statistics_record
 from ingestion.dead_letters import dead_letters_record
 from ingestion.messages import InvalidMessage, feedback_decode, request_decode
 from ingestion.privacy import features_apply_privacy, payload_redact, privacy_policy
@@ -123,6 +124,7 @@ def handle_batch(records: list[Record], *, consumer: str, prepared: PreparedBatc
     batch = prepared if prepared is not None else prepare_batch(records)
     with transaction.atomic(savepoint=False):  # inside the runner's transaction; a savepoint is 2 round trips
         outcome = feedback_batch_join(requests=batch.requests, events=batch.events, now=now)
+        serving_statistics_record(requests=batch.requests, now=now)  # features already redacted
         dead_letters_record(consumer=consumer, dead_letters=batch.dead, now=now)
         if batch.dead:
             counters_add(values={"dead_letters": len(batch.dead)}, now=now)

@@ -12,17 +12,21 @@ from labeling.models.project import (
     Role,
 )
 from labeling.models.resolution import Resolution, ResolutionKind
+from labeling.models.review import AnnotationRevision, FlagReason, ItemFlag, Review, ReviewMode, ReviewState
 
 __all__ = [
     "AggregationFit",
     "AggregationMethod",
     "Annotation",
+    "AnnotationRevision",
     "AnnotationSource",
     "Assignment",
     "AssignmentStatus",
+    "FlagReason",
     "InstructionAcknowledgement",
     "InstructionVersion",
     "Item",
+    "ItemFlag",
     "LabelType",
     "MeasurementLevel",
     "MembershipStatus",
@@ -31,5 +35,8 @@ __all__ = [
     "RaterReliability",
     "Resolution",
     "ResolutionKind",
+    "Review",
+    "ReviewMode",
+    "ReviewState",
     "Role",
 ]

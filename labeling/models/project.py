@@ -78,6 +78,16 @@ class Project(models.Model):
     gold_bonus_threshold = models.FloatField(default=0.9)
     budget_cents = models.PositiveIntegerField(null=True, blank=True)
 
+    # Review pass (docs/adr/0025-review-pass-and-rework.md): off, a random share of answers, or all of them.
+    review_mode = models.CharField(max_length=8, default="off")
+    review_share = models.FloatField(default=0.1)
+    review_reveal_identity = models.BooleanField(default=False)
+    pause_reject_share_above = models.FloatField(null=True, blank=True, default=None)
+    # Skip reasons a rater picks from ([{"code": ..., "label": ...}]); "other" with a text is always offered.
+    skip_reasons = models.JSONField(default=list, blank=True)
+    # This many "unclear" flags on one instructions version is shown to staff as a signal to fix the text.
+    flag_unclear_threshold = models.PositiveIntegerField(default=3)
+
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -91,6 +101,12 @@ class Project(models.Model):
                 condition=Q(gold_ratio__gte=0) & Q(gold_ratio__lte=1), name="project_gold_ratio_range"
             ),
             models.CheckConstraint(condition=Q(lease_seconds__gte=10), name="project_lease_min"),
+            models.CheckConstraint(
+                condition=Q(review_share__gte=0) & Q(review_share__lte=1), name="project_review_share_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_mode__in=["off", "sample", "all"]), name="project_review_mode_known"
+            ),
         ]
 
     def __str__(self) -> str:

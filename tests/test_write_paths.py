@@ -62,6 +62,21 @@ WRITE_PATHS = [
         ("labeling/services/projects.py",),
         (*_orm("Project"), *_sql("labeling_project"), r"\bProject\((?!models\.)", r"\bproject\.save\("),
     ),
+    WritePath(
+        "Review",
+        ("labeling/services/review.py",),
+        (*_orm("Review"), *_sql("labeling_review"), r"\breview\.save\("),
+    ),
+    WritePath(
+        "AnnotationRevision",
+        ("labeling/services/annotation_rows.py",),
+        (*_orm("AnnotationRevision"), *_sql("labeling_annotationrevision")),
+    ),
+    WritePath(
+        "ItemFlag",
+        ("labeling/services/flags.py",),
+        (*_orm("ItemFlag"), *_sql("labeling_itemflag"), r"\bflag\.save\("),
+    ),
 ]
 
 def writers(source: str, patterns: tuple[str, ...]) -> list[int]:

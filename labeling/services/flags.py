@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
-from labeling.models import Assignment, FlagReason, ItemFlag
+from labeling.models import Assignment, FlagReason, ItemFlag, Review
 from labeling.selectors.projects import user_can_review
 
 MAX_TEXT = 2000
@@ -29,6 +29,13 @@ def _assignment_shown(*, task_id: Any, rater) -> Assignment:
         if key is not None
         else None
     )
+    if assignment is None and key is not None:  # a rework task: the item of the rater's own returned label
+        review = (
+            Review.objects.select_related("annotation__assignment__project", "annotation__assignment__item")
+            .filter(rework_task_id=key, annotation__rater=rater, annotation__assignment__isnull=False)
+            .first()
+        )
+        assignment = review.annotation.assignment if review is not None else None
     if assignment is None:
         raise NotFoundError("You were never shown this item.", extra={"code": "not_shown"})
     return assignment

@@ -13,7 +13,16 @@ from labeling.services.items import items_import
 
 pytestmark = pytest.mark.django_db
 
-TASK_KEYS = {"task_id", "project_id", "payload", "leased_at", "expires_at", "instruction_version"}
+TASK_KEYS = {
+    "task_id",
+    "project_id",
+    "payload",
+    "leased_at",
+    "expires_at",
+    "instruction_version",
+    "review_comment",
+    "previous_value",
+}
 
 
 def _next(client, project):

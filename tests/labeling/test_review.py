@@ -112,7 +112,9 @@ def test_a_reviewer_decides_once(reviewed, make_rater, api):
     reviewer, other = make_rater(reviewed, role="reviewer"), make_rater(reviewed, role="reviewer")
     _label(api, rater, reviewed)
     review = Review.objects.get()
-    assert api(reviewer).post(f"/api/reviews/{review.pk}/decide/", {"outcome": "accept"}, format="json").status_code == 200
+    assert (
+        api(reviewer).post(f"/api/reviews/{review.pk}/decide/", {"outcome": "accept"}, format="json").status_code == 200
+    )
     for who, outcome in ((reviewer, "reject"), (other, "accept")):
         response = api(who).post(
             f"/api/reviews/{review.pk}/decide/", {"outcome": outcome, "comment": "Changed my mind."}, format="json"
@@ -183,7 +185,9 @@ def test_review_off_draws_nothing_and_gold_is_never_drawn(make_project, add_item
     add_items(project, 0)
     from labeling.services.items import items_import
 
-    items_import(project=project, records=[{"external_id": "g", "payload": {"text": "g"}, "is_gold": True, "gold_value": "cat"}])
+    items_import(
+        project=project, records=[{"external_id": "g", "payload": {"text": "g"}, "is_gold": True, "gold_value": "cat"}]
+    )
     _label(api, rater, project)
     assert not Review.objects.exists()
 
@@ -196,7 +200,9 @@ def test_rejections_feed_the_quality_score_and_the_pause_rule(make_project, add_
     _label(api, rater, project)
     _label(api, rater, project)
     for review in Review.objects.order_by("id"):
-        api(reviewer).post(f"/api/reviews/{review.pk}/decide/", {"outcome": "reject", "comment": "Wrong."}, format="json")
+        api(reviewer).post(
+            f"/api/reviews/{review.pk}/decide/", {"outcome": "reject", "comment": "Wrong."}, format="json"
+        )
     metrics = rater_metrics(project=project, user=rater)
     assert (metrics.reviews_decided, metrics.reviews_rejected) == (2, 2)
     response = api(rater).post(f"/api/projects/{project.pk}/tasks/next/")

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from config.exceptions import ApplicationError
+from labeling.selectors.flags import flags_of_rater
 from raters.models import RaterAttributes
 from raters.selectors.projects import rater_ledger, rater_stats
 from raters.services.attributes import CONSENT_TEXT, attributes_consent_give, attributes_withdraw
@@ -17,7 +18,11 @@ from raters.web.forms import AttributesFields
 
 @login_required
 def my_stats(request: HttpRequest) -> HttpResponse:
-    context = {"stats": rater_stats(user=request.user), "ledger": rater_ledger(user=request.user, limit=20)}
+    context = {
+        "stats": rater_stats(user=request.user),
+        "ledger": rater_ledger(user=request.user, limit=20),
+        "flags": flags_of_rater(rater=request.user)[:50],
+    }
     return render(request, "raters/stats.html", context)
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from labeling.models.review import ReviewMode
+
 
 class LabelType(models.TextChoices):
     SINGLE = "single", "Single choice"
@@ -79,12 +81,20 @@ class Project(models.Model):
     budget_cents = models.PositiveIntegerField(null=True, blank=True)
 
     # Review pass (docs/adr/0025-review-pass-and-rework.md): off, a random share of answers, or all of them.
-    review_mode = models.CharField(max_length=8, default="off")
-    review_share = models.FloatField(default=0.1)
-    review_reveal_identity = models.BooleanField(default=False)
-    pause_reject_share_above = models.FloatField(null=True, blank=True, default=None)
+    review_mode = models.CharField(max_length=8, choices=ReviewMode.choices, default=ReviewMode.OFF)
+    review_share = models.FloatField(default=0.1, help_text="Share of answers reviewed when the mode is sample.")
+    review_reveal_identity = models.BooleanField(
+        default=False, help_text="Show rater usernames (not pseudonyms) to staff and managers on the review pass."
+    )
+    pause_reject_share_above = models.FloatField(
+        null=True, blank=True, default=None, help_text="Pause a rater when reviewers reject more than this share."
+    )
     # Skip reasons a rater picks from ([{"code": ..., "label": ...}]); "other" with a text is always offered.
-    skip_reasons = models.JSONField(default=list, blank=True)
+    skip_reasons = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='e.g. [{"code": "not_english", "label": "Not in English"}]; empty: defaults.',
+    )
     # This many "unclear" flags on one instructions version is shown to staff as a signal to fix the text.
     flag_unclear_threshold = models.PositiveIntegerField(default=3)
 

@@ -70,4 +70,3 @@ class LabelMetaForm(forms.Form):
     task_id = forms.CharField(max_length=64)
     time_spent_ms = forms.IntegerField(min_value=0, required=False)
     instruction_version = forms.IntegerField(min_value=0, required=False)
-

@@ -9,29 +9,47 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from labeling.models import Annotation, Review, ReviewMode, ReviewState
-from labeling.selectors.crowd_items import is_crowd_item
 from labeling.selectors.projects import user_can_review
 
 MAX_COMMENT = 2000
 OUTCOMES = {"accept": ReviewState.ACCEPTED, "reject": ReviewState.REJECTED}
 
 
-def review_draw(*, annotation: Annotation, round_number: int = 1) -> Review | None:
-    """Put the annotation in the review queue when the project's draw says so. Runs in the submit's transaction.
+# One statement for every answer while review is on, drawn or not, gold or not (it writes a row only for a
+# drawn crowd answer), so the submit's work says nothing about the draw or about gold (ADR 0008, ADR 0025).
+_DRAW_SQL = """
+INSERT INTO labeling_review (
+    project_id, annotation_id, round, state, reviewer_id, comment, sampled_at, decided_at,
+    rework_served_at, rework_done_at
+)
+SELECT a.project_id, a.id, %(round)s, 'pending', NULL, '', %(now)s, NULL, NULL, NULL
+FROM labeling_annotation a JOIN labeling_item i ON i.id = a.item_id
+WHERE a.id = %(annotation)s AND %(drawn)s AND NOT i.is_gold AND NOT i.is_exam AND NOT i.is_practice
+RETURNING id
+"""
 
-    Gold, exam and practice answers are scored by their known answer and never drawn.
+
+def review_draw(*, annotation: Annotation, round_number: int = 1) -> int | None:
+    """Put the annotation in the review queue when the project's draw says so; the new review's id, or None.
+
+    Runs in the submit's transaction. Gold, exam and practice answers are scored by their known answer and
+    never drawn.
     """
     project = annotation.project
-    if project.review_mode == ReviewMode.OFF or not is_crowd_item(annotation.item):
+    if project.review_mode == ReviewMode.OFF:
         return None
-    if project.review_mode == ReviewMode.SAMPLE and random.random() >= project.review_share:  # noqa: S311 - sampling
-        return None
-    return Review.objects.create(project=project, annotation=annotation, round=round_number, sampled_at=timezone.now())
+    drawn = project.review_mode == ReviewMode.ALL or random.random() < project.review_share  # noqa: S311 - sampling
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DRAW_SQL, {"round": round_number, "now": timezone.now(), "annotation": annotation.pk, "drawn": drawn}
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 @transaction.atomic

@@ -235,3 +235,38 @@ def test_bad_review_settings_are_refused(reviewed, api, staff, field, value):
     response = api(staff).patch(f"/api/projects/{reviewed.pk}/", {field: value}, format="json")
     assert response.status_code == 400
     assert field in response.json()["extra"]["fields"]
+
+
+def test_drawn_undrawn_and_gold_submits_run_the_same_statements(make_project, add_items, make_rater):
+    """The draw is one statement for every answer: neither review sampling nor gold shows in the submit's work."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from labeling.services.annotations import annotation_submit
+    from labeling.services.assignment import assignment_lease_next
+    from labeling.services.items import items_import
+
+    project = make_project(overlap=1, review_mode="sample", review_share=0.5, pause_fast_share_above=None)
+    add_items(project, 30)
+    items_import(
+        project=project,
+        records=[
+            {"external_id": f"g{i}", "payload": {"text": f"g{i}"}, "is_gold": True, "gold_value": "cat"}
+            for i in range(5)
+        ],
+    )
+    project_update(project=project, gold_ratio=0.3)
+    rater = make_rater(project)
+    random.seed(3)
+    statements = {}
+    while (assignment := assignment_lease_next(project=project, rater=rater)) is not None:
+        before = Review.objects.count()
+        with CaptureQueriesContext(connection) as ctx:
+            annotation_submit(assignment_id=assignment.pk, rater=rater, value="cat")
+        kind = "gold" if assignment.item.is_gold else ("drawn" if Review.objects.count() > before else "undrawn")
+        normalised = [re.sub(r"\d+", "N", " ".join(q["sql"].split()))[:60] for q in ctx.captured_queries]
+        statements.setdefault(kind, normalised)
+    assert set(statements) == {"gold", "drawn", "undrawn"}
+    assert statements["gold"] == statements["drawn"] == statements["undrawn"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labeling.models import Annotation, Assignment, AnnotationRevision, ItemFlag, Review
+from labeling.models import Annotation, AnnotationRevision, Assignment, ItemFlag, Review
 from labeling.services.instructions import instructions_acknowledge, instructions_publish
 from labeling.services.items import items_import
 from labeling.services.projects import membership_add, project_create
@@ -127,6 +127,7 @@ def test_reject_rework_and_flag_in_chromium(live_server, django_user_model):
             history = staff_page.locator("tr.reworked-row").first.inner_text()
             assert "neutral" in history and "positive" in history and "this is positive" in history
             assert Review.objects.filter(annotation=annotation, round=2, state="pending").exists()
+            staff_page.screenshot(path=str(SCREENSHOTS / "review-history.png"), full_page=True)
 
             # The flag shows on the staff flags page; the reply reaches the rater's stats page
             staff_page.goto(f"{base}/dashboard/projects/{project.pk}/flags/")

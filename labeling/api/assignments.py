@@ -6,7 +6,8 @@ no item or assignment id, count or order number reaches the rater.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +36,7 @@ class TaskOutputSerializer(serializers.Serializer):
     def get_review_comment(self, task) -> str | None:
         return getattr(task, "review_comment", None)
 
+    @extend_schema_field(OpenApiTypes.ANY)
     def get_previous_value(self, task) -> object:
         return getattr(task, "previous_value", None)
 

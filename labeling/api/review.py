@@ -160,8 +160,19 @@ class MyFlagsApi(APIView):
         return Response(RaterFlagOutputSerializer(flags_of_rater(rater=request.user)[:200], many=True).data)
 
 
+class VersionFlagsOutputSerializer(serializers.Serializer):
+    instruction_version = serializers.IntegerField(allow_null=True)
+    counts = serializers.DictField(child=serializers.IntegerField())
+    unclear_signal = serializers.BooleanField()
+
+
+class ProjectFlagsOutputSerializer(serializers.Serializer):
+    by_version = VersionFlagsOutputSerializer(many=True)
+    flags = StaffFlagOutputSerializer(many=True)
+
+
 class ProjectFlagsApi(APIView):
-    @extend_schema(responses={200: StaffFlagOutputSerializer(many=True)})
+    @extend_schema(responses={200: ProjectFlagsOutputSerializer})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(project_id=project_id, user=request.user)
         _require_reviewer(project=project, user=request.user)

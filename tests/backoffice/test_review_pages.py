@@ -39,7 +39,8 @@ def test_raters_are_refused_the_review_and_flags_pages(reviewed):
     assert Review.objects.get().state == ReviewState.PENDING
 
 
-def test_staff_reject_needs_a_comment_then_works(reviewed, staff):
+def test_staff_reject_needs_a_comment_then_works(reviewed, make_user):
+    staff = make_user(staff=True)
     project, rater = reviewed
     review = Review.objects.get()
     page = _client(staff).get(f"/dashboard/projects/{project.pk}/review/").content.decode()
@@ -55,7 +56,8 @@ def test_staff_reject_needs_a_comment_then_works(reviewed, staff):
     assert Review.objects.get().state == ReviewState.REJECTED
 
 
-def test_flags_page_shows_the_flag_and_staff_reply(reviewed, staff):
+def test_flags_page_shows_the_flag_and_staff_reply(reviewed, make_user):
+    staff = make_user(staff=True)
     project, _ = reviewed
     page = _client(staff).get(f"/dashboard/projects/{project.pk}/flags/").content.decode()
     assert "flag-row" in page and "unclear" in page

@@ -257,7 +257,7 @@ def test_drawn_undrawn_and_gold_submits_run_the_same_statements(make_project, ad
             for i in range(5)
         ],
     )
-    project_update(project=project, gold_ratio=0.3)
+    project = project_update(project=project, gold_ratio=0.3)
     rater = make_rater(project)
     random.seed(3)
     statements = {}

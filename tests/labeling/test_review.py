@@ -270,3 +270,18 @@ def test_drawn_undrawn_and_gold_submits_run_the_same_statements(make_project, ad
         statements.setdefault(kind, normalised)
     assert set(statements) == {"gold", "drawn", "undrawn"}
     assert statements["gold"] == statements["drawn"] == statements["undrawn"]
+
+
+def test_a_rater_can_flag_the_item_of_their_own_rework(reviewed, make_rater, api):
+    rater, other = make_rater(reviewed), make_rater(reviewed)
+    reviewer = make_rater(reviewed, role="reviewer")
+    _label(api, rater, reviewed)
+    review = Review.objects.get()
+    api(reviewer).post(
+        f"/api/reviews/{review.pk}/decide/", {"outcome": "reject", "comment": "Look again."}, format="json"
+    )
+    review.refresh_from_db()
+    stranger = api(other).post(f"/api/tasks/{review.rework_task_id}/flag/", {"reason": "unclear"}, format="json")
+    assert stranger.status_code == 404 and stranger.json()["extra"]["code"] == "not_shown"
+    own = api(rater).post(f"/api/tasks/{review.rework_task_id}/flag/", {"reason": "unclear"}, format="json")
+    assert own.status_code == 201

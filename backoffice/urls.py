@@ -2,7 +2,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import path
 
 from backoffice.views import dashboard as views
-from backoffice.views import pay, setup, staff, validation
+from backoffice.views import pay, review, setup, staff, validation
 
 app_name = "dashboard"
 
@@ -24,6 +24,10 @@ urlpatterns = [
     path("projects/<int:project_id>/raters/<int:rater_id>/", views.rater_detail, name="rater"),
     path("projects/<int:project_id>/raters/<int:rater_id>/reinstate/", staff.reinstate, name="reinstate"),
     path("projects/<int:project_id>/cost/", views.cost, name="cost"),
+    path("projects/<int:project_id>/review/", review.review, name="review"),
+    path("projects/<int:project_id>/review/<int:review_id>/", review.review_decision, name="review_decide"),
+    path("projects/<int:project_id>/flags/", review.flags, name="flags"),
+    path("projects/<int:project_id>/flags/<int:flag_id>/reply/", review.flag_reply, name="flag_reply"),
     path("projects/<int:project_id>/diversity/", views.diversity, name="diversity"),
     path("projects/<int:project_id>/pay/", pay.pay, name="pay"),
     path("projects/<int:project_id>/pay/floor/", pay.floor_set, name="pay_floor"),

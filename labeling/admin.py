@@ -128,3 +128,38 @@ class RaterReliabilityAdmin(admin.ModelAdmin):
     list_display = ("project", "rater", "method", "reliability", "annotation_count", "fitted_at")
     list_filter = ("method",)
     raw_id_fields = ("project", "rater")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by their services (review, rework, flags): the admin shows them, never edits them."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ("id", "project", "annotation", "round", "state", "reviewer", "sampled_at", "decided_at")
+    list_filter = ("state",)
+    raw_id_fields = ("project", "annotation", "reviewer")
+
+
+@admin.register(models.AnnotationRevision)
+class AnnotationRevisionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "annotation", "value", "labeled_at", "replaced_at")
+    raw_id_fields = ("annotation", "review", "instruction_version")
+
+
+@admin.register(models.ItemFlag)
+class ItemFlagAdmin(ReadOnlyAdmin):
+    list_display = ("id", "project", "item", "reason", "instruction_version", "created_at", "replied_at")
+    list_filter = ("reason",)
+    raw_id_fields = ("project", "item", "rater", "assignment", "instruction_version", "replied_by")

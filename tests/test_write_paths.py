@@ -132,6 +132,21 @@ WRITE_PATHS = [
         (*_orm("ValidationSchema"), *_sql("datasets_validationschema")),
     ),
     WritePath("Anomaly", ("datasets/services/anomalies.py",), (*_orm("Anomaly"), *_sql("datasets_anomaly"))),
+    WritePath(
+        "Review",
+        ("labeling/services/review.py",),
+        (*_orm("Review"), *_sql("labeling_review"), r"\breview\.save\("),
+    ),
+    WritePath(
+        "AnnotationRevision",
+        ("labeling/services/annotation_rows.py",),
+        (*_orm("AnnotationRevision"), *_sql("labeling_annotationrevision")),
+    ),
+    WritePath(
+        "ItemFlag",
+        ("labeling/services/flags.py",),
+        (*_orm("ItemFlag"), *_sql("labeling_itemflag"), r"\bflag\.save\("),
+    ),
 ]
 
 

@@ -13,7 +13,18 @@ from labeling.models import Project, Role
 PROJECT_FIELDSETS = [
     ("Project", ["name", "description"]),
     ("Label schema", ["label_type", "categories", "min_value", "max_value"]),
-    ("Assignment", ["overlap", "lease_seconds", "gold_ratio"]),
+    (
+        "Assignment",
+        [
+            "overlap",
+            "lease_seconds",
+            "gold_ratio",
+            "review_mode",
+            "review_share",
+            "review_reveal_identity",
+            "skip_reasons",
+        ],
+    ),
     ("Adaptive overlap", ["overlap_policy", "overlap_min", "overlap_max", "overlap_target"]),
     ("Resolution", ["aggregation_method", "confidence_threshold"]),
     ("Qualification exam", ["requires_exam", "exam_pass_mark", "exam_cooldown_minutes"]),
@@ -25,6 +36,8 @@ PROJECT_FIELDSETS = [
             "fast_answer_seconds",
             "pause_fast_share_above",
             "pause_min_answers",
+            "pause_reject_share_above",
+            "flag_unclear_threshold",
         ],
     ),
     (
@@ -82,6 +95,9 @@ class ProjectForm(forms.Form):
     def clean_categories(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["categories"].splitlines()]
         return [line for line in lines if line]
+
+    def clean_skip_reasons(self) -> list:
+        return self.cleaned_data.get("skip_reasons") or []
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         names = {name for _, group in PROJECT_FIELDSETS for name in group}

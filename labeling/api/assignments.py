@@ -6,7 +6,8 @@ no item or assignment id, count or order number reaches the rater.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 from labeling.models import Annotation, Assignment
 from labeling.selectors.projects import project_get_for_user
 from labeling.services.annotations import task_skip, task_submit
-from labeling.services.assignment import assignment_lease_next
+from labeling.services.next_task import task_next
 from labeling.services.suggestions import lease_suggestion
 
 
@@ -30,6 +31,17 @@ class TaskOutputSerializer(serializers.Serializer):
     instruction_version = serializers.IntegerField(source="instruction_version.version", allow_null=True)
     # The model's pre-annotation, only when the project shows them and this item is not in the control arm.
     suggestion = serializers.JSONField(required=False, allow_null=True, default=None)
+    # Set only on a rework (a label a reviewer sent back); the same keys, null, on every other task, so the
+    # response never says whether an answer was drawn for review.
+    review_comment = serializers.SerializerMethodField()
+    previous_value = serializers.SerializerMethodField()
+
+    def get_review_comment(self, task) -> str | None:
+        return getattr(task, "review_comment", None)
+
+    @extend_schema_field(OpenApiTypes.ANY)
+    def get_previous_value(self, task) -> object:
+        return getattr(task, "previous_value", None)
 
 
 class SubmitInputSerializer(serializers.Serializer):
@@ -76,13 +88,18 @@ class RaterAnnotationOutputSerializer(serializers.ModelSerializer):
 
 
 class SkipInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    code = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, help_text="One of the project's skip codes, or other."
+    )
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Text; required with code other (the default)."
+    )
 
 
 class SkipOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
-        fields = ["task_id", "status", "skip_reason", "closed_at"]
+        fields = ["task_id", "status", "skip_code", "skip_reason", "closed_at"]
 
 
 class TaskNextApi(APIView):
@@ -92,7 +109,7 @@ class TaskNextApi(APIView):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(project_id=project_id, user=request.user)
-        assignment = assignment_lease_next(project=project, rater=request.user)
+        assignment = task_next(project=project, rater=request.user)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         assignment.suggestion_shown = lease_suggestion(assignment=assignment)
@@ -127,5 +144,10 @@ class TaskSkipApi(APIView):
     def post(self, request: Request, task_id: str) -> Response:
         data = SkipInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = task_skip(task_id=task_id, rater=request.user, reason=data.validated_data["reason"])
+        assignment = task_skip(
+            task_id=task_id,
+            rater=request.user,
+            reason=data.validated_data.get("reason", ""),
+            code=data.validated_data.get("code") or None,
+        )
         return Response(SkipOutputSerializer(assignment).data)

@@ -6,6 +6,14 @@ from labeling.api.instructions import InstructionAcknowledgeApi, InstructionCurr
 from labeling.api.items import ItemListImportApi
 from labeling.api.predictions import ModelSettingsApi, PredictionListImportApi, ResolvedLabelsApi
 from labeling.api.projects import MembershipListAddApi, MembershipRemoveApi, ProjectDetailApi, ProjectListCreateApi
+from labeling.api.review import (
+    FlagReplyApi,
+    MyFlagsApi,
+    ProjectFlagsApi,
+    ReviewDecideApi,
+    ReviewQueueApi,
+    TaskFlagApi,
+)
 
 urlpatterns: list = [
     path("projects/", ProjectListCreateApi.as_view(), name="project-list"),
@@ -31,5 +39,11 @@ urlpatterns: list = [
     path("tasks/<str:task_id>/submit/", TaskSubmitApi.as_view(), name="task-submit"),
     path("tasks/<str:task_id>/skip/", TaskSkipApi.as_view(), name="task-skip"),
     path("annotations/", AnnotationListApi.as_view(), name="annotation-list"),
+    path("projects/<int:project_id>/reviews/", ReviewQueueApi.as_view(), name="review-queue"),
+    path("reviews/<int:review_id>/decide/", ReviewDecideApi.as_view(), name="review-decide"),
+    path("tasks/<str:task_id>/flag/", TaskFlagApi.as_view(), name="task-flag"),
+    path("projects/<int:project_id>/flags/", ProjectFlagsApi.as_view(), name="project-flags"),
+    path("flags/<int:flag_id>/reply/", FlagReplyApi.as_view(), name="flag-reply"),
+    path("flags/mine/", MyFlagsApi.as_view(), name="my-flags"),
     path("", include("labeling.api.agreement_urls")),
 ]

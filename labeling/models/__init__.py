@@ -23,6 +23,7 @@ from labeling.models.project import (
     Role,
 )
 from labeling.models.resolution import Resolution, ResolutionKind
+from labeling.models.review import AnnotationRevision, FlagReason, ItemFlag, Review, ReviewMode, ReviewState
 
 __all__ = [
     "ActiveLearning",
@@ -35,13 +36,16 @@ __all__ = [
     "AggregationFit",
     "AggregationMethod",
     "Annotation",
+    "AnnotationRevision",
     "AnnotationSource",
     "Assignment",
     "AssignmentStatus",
+    "FlagReason",
     "InstructionAcknowledgement",
     "InstructionVersion",
     "Item",
     "ItemOverlapDecision",
+    "ItemFlag",
     "LabelType",
     "MeasurementLevel",
     "MembershipStatus",
@@ -51,5 +55,8 @@ __all__ = [
     "RaterReliability",
     "Resolution",
     "ResolutionKind",
+    "Review",
+    "ReviewMode",
+    "ReviewState",
     "Role",
 ]

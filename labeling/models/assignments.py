@@ -37,6 +37,8 @@ class Assignment(models.Model):
     lease_count = models.PositiveSmallIntegerField(default=1)
     closed_at = models.DateTimeField(null=True, blank=True)
     skip_reason = models.TextField(blank=True)
+    # One of the project's skip codes (or "other" with skip_reason as its text); empty when not skipped.
+    skip_code = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "rater"], name="assignment_item_rater_unique")]

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from labeling.models.review import ReviewMode
+
 
 class LabelType(models.TextChoices):
     SINGLE = "single", "Single choice"
@@ -89,6 +91,24 @@ class Project(models.Model):
     gold_bonus_threshold = models.FloatField(default=0.9)
     budget_cents = models.PositiveIntegerField(null=True, blank=True)
 
+    # Review pass (docs/adr/0025-review-pass-and-rework.md): off, a random share of answers, or all of them.
+    review_mode = models.CharField(max_length=8, choices=ReviewMode.choices, default=ReviewMode.OFF)
+    review_share = models.FloatField(default=0.1, help_text="Share of answers reviewed when the mode is sample.")
+    review_reveal_identity = models.BooleanField(
+        default=False, help_text="Show rater usernames (not pseudonyms) to staff and managers on the review pass."
+    )
+    pause_reject_share_above = models.FloatField(
+        null=True, blank=True, default=None, help_text="Pause a rater when reviewers reject more than this share."
+    )
+    # Skip reasons a rater picks from ([{"code": ..., "label": ...}]); "other" with a text is always offered.
+    skip_reasons = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='e.g. [{"code": "not_english", "label": "Not in English"}]; empty: defaults.',
+    )
+    # This many "unclear" flags on one instructions version is shown to staff as a signal to fix the text.
+    flag_unclear_threshold = models.PositiveIntegerField(default=3)
+
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -108,6 +128,12 @@ class Project(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(overlap_target__gt=0.5) & Q(overlap_target__lt=1), name="project_overlap_target_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_share__gte=0) & Q(review_share__lte=1), name="project_review_share_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_mode__in=["off", "sample", "all"]), name="project_review_mode_known"
             ),
         ]
 

@@ -85,3 +85,42 @@ def annotations_copy(*, project: Project, rows: pd.DataFrame, progress: Progress
             [delta.index.tolist(), delta.to_numpy().tolist()],
         )
     return len(rows)
+
+
+def annotation_revise(
+    *,
+    annotation: Annotation,
+    review: Any,
+    value: Any,
+    instruction_version_id: int | None,
+    time_spent_ms: int | None,
+    client_time_spent_ms: int | None,
+    source: str,
+    now: Any,
+) -> Annotation:
+    """Replace a rejected label with the rater's correction, keeping the old one as an AnnotationRevision.
+
+    The row keeps its id, so every aggregation, agreement figure and new dataset version reads the corrected
+    value and the item's count does not move. The caller has validated `value` and holds the review's lock.
+    """
+    from labeling.models import AnnotationRevision
+
+    AnnotationRevision.objects.create(
+        annotation=annotation,
+        review=review,
+        value=annotation.value,
+        instruction_version_id=annotation.instruction_version_id,
+        time_spent_ms=annotation.time_spent_ms,
+        source=annotation.source,
+        labeled_at=annotation.created_at,
+        replaced_at=now,
+    )
+    Annotation.objects.filter(pk=annotation.pk).update(
+        value=value,
+        instruction_version_id=instruction_version_id,
+        time_spent_ms=time_spent_ms,
+        client_time_spent_ms=client_time_spent_ms,
+        source=source,
+    )
+    annotation.refresh_from_db()
+    return annotation

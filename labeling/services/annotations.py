@@ -17,10 +17,14 @@ from labeling.models import Annotation, AnnotationSource, Assignment, Assignment
 from labeling.selectors.assignments import assignment_for_task
 from labeling.selectors.crowd_items import is_crowd_item
 from labeling.selectors.instructions import instructions_current_for_user
+from labeling.selectors.review import rework_for_task
+from labeling.selectors.skip_codes import OTHER, skip_reasons_for
 from labeling.services.annotation_rows import annotation_insert
 from labeling.services.assignment import slots_release
 from labeling.services.label_schema import label_value_validate
 from labeling.services.overlap import overlap_after_annotation
+from labeling.services.review import review_draw
+from labeling.services.rework import rework_submit
 from labeling.tasks import resolve_item
 from raters.services.quality import quality_after_annotation
 
@@ -137,6 +141,7 @@ def annotation_submit(
     assignment.save(update_fields=["status", "closed_at"])
 
     quality_after_annotation(annotation=annotation)
+    review_draw(annotation=annotation)  # recorded here; nothing in the response depends on it
 
     item = assignment.item
     decision = overlap_after_annotation(project=project, item=item)
@@ -147,24 +152,40 @@ def annotation_submit(
     return annotation
 
 
-@transaction.atomic
-def assignment_skip(*, assignment_id: int, rater, reason: str) -> Assignment:
-    """Give the item back with a reason. The row stays, so this rater is never offered the item again."""
-    now = timezone.now()
-    assignment = _lease_locked(assignment_id=assignment_id, rater=rater)
-    if not isinstance(reason, str) or not reason.strip():
+def _skip_code(*, project, code: Any, reason: Any) -> tuple[str, str]:
+    """(code, text) of a skip: one of the project's codes, or "other" with a text. A bare text means "other"."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if code in (None, ""):
+        code = OTHER
+    codes = [r["code"] for r in skip_reasons_for(project=project)]
+    if code not in codes:
+        raise ApplicationError(
+            "Unknown skip reason.",
+            extra={"code": "unknown_skip_code", "fields": {"code": f"One of {', '.join(codes)}."}},
+        )
+    if code == OTHER and not text:
         raise ApplicationError(
             "Say why you skip this item.", extra={"code": "reason_required", "fields": {"reason": "Required."}}
         )
+    return code, text
+
+
+@transaction.atomic
+def assignment_skip(*, assignment_id: int, rater, reason: str = "", code: str | None = None) -> Assignment:
+    """Give the item back with a reason code (and text). The row stays, so the rater never gets the item again."""
+    now = timezone.now()
+    assignment = _lease_locked(assignment_id=assignment_id, rater=rater)
+    code, reason = _skip_code(project=assignment.project, code=code, reason=reason)
     if assignment.status == AssignmentStatus.SUBMITTED:
         raise ConflictError("This assignment was already submitted.", extra={"code": "already_submitted"})
     if assignment.status == AssignmentStatus.SKIPPED:
         raise ConflictError("This assignment was already skipped.", extra={"code": "already_skipped"})
     was_leased = assignment.status == AssignmentStatus.LEASED
     assignment.status = AssignmentStatus.SKIPPED
-    assignment.skip_reason = reason.strip()[:2000]
+    assignment.skip_reason = reason[:2000]
+    assignment.skip_code = code
     assignment.closed_at = now
-    assignment.save(update_fields=["status", "skip_reason", "closed_at"])
+    assignment.save(update_fields=["status", "skip_reason", "skip_code", "closed_at"])
     if was_leased:  # an expired lease already gave its slot back
         slots_release([assignment.item_id])
     return assignment
@@ -180,7 +201,11 @@ def task_submit(
     source: str = AnnotationSource.API,
     instruction_version: int | None = None,
 ) -> Annotation:
-    """`annotation_submit` addressed by the rater's opaque task id (the API and the web form)."""
+    """`annotation_submit` addressed by the rater's opaque task id (the API and the web form); a rework's id
+    submits the correction instead (`rework_submit`)."""
+    rework = rework_for_task(task_id=task_id, rater=rater)
+    if rework is not None:
+        return rework_submit(review_id=rework.pk, rater=rater, value=value, time_spent_ms=time_spent_ms, source=source)
     assignment = assignment_for_task(task_id=task_id, rater=rater)
     return annotation_submit(
         assignment_id=assignment.pk,
@@ -193,7 +218,9 @@ def task_submit(
 
 
 @transaction.atomic
-def task_skip(*, task_id: str, rater, reason: str) -> Assignment:
-    """`assignment_skip` addressed by the rater's opaque task id."""
+def task_skip(*, task_id: str, rater, reason: str = "", code: str | None = None) -> Assignment:
+    """`assignment_skip` addressed by the rater's opaque task id. A rework cannot be skipped (409)."""
+    if rework_for_task(task_id=task_id, rater=rater) is not None:
+        raise ConflictError("A returned label must be corrected, not skipped.", extra={"code": "rework_not_skippable"})
     assignment = assignment_for_task(task_id=task_id, rater=rater)
-    return assignment_skip(assignment_id=assignment.pk, rater=rater, reason=reason)
+    return assignment_skip(assignment_id=assignment.pk, rater=rater, reason=reason, code=code)

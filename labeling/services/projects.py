@@ -8,6 +8,7 @@ and the join in `raters.services.recruitment`) and the rater's queue position (`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,11 +22,13 @@ from labeling.models import (
     OverlapPolicy,
     Project,
     ProjectMembership,
+    ReviewMode,
     Role,
 )
 from raters.selectors.budget import project_budget_snapshot
 from raters.services.budget import budget_lock
 
+SKIP_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 CATEGORICAL_TYPES = {LabelType.SINGLE, LabelType.MULTI, LabelType.ORDINAL}
 NUMERIC_TYPES = {LabelType.INTERVAL, LabelType.RATIO}
 
@@ -56,6 +59,12 @@ EDITABLE_FIELDS = {
     "gold_bonus_cents",
     "gold_bonus_threshold",
     "budget_cents",
+    "review_mode",
+    "review_share",
+    "review_reveal_identity",
+    "pause_reject_share_above",
+    "skip_reasons",
+    "flag_unclear_threshold",
     "is_active",
 }
 
@@ -95,6 +104,7 @@ def _schema_validate(project: Project) -> None:
     errors.update(_overlap_errors(project))
     if project.lease_seconds < 10:
         errors["lease_seconds"] = "lease_seconds must be at least 10."
+    errors.update(review_options_errors(project))
     if errors:
         raise ApplicationError("Invalid project settings.", extra={"code": "invalid_project", "fields": errors})
 
@@ -118,6 +128,36 @@ def _overlap_errors(project: Project) -> dict[str, str]:
         errors["overlap_target"] = "overlap_target must be above 0.5 and below 1."
     if project.overlap_policy == OverlapPolicy.ADAPTIVE and project.label_type not in ADAPTIVE_LABEL_TYPES:
         errors["overlap_policy"] = "Adaptive overlap needs a single-choice or ordinal label."
+    return errors
+
+
+def review_options_errors(project: Project) -> dict[str, str]:
+    """The review pass and skip-code settings (docs/adr/0025-review-pass-and-rework.md)."""
+    errors: dict[str, str] = {}
+    if project.review_mode not in ReviewMode.values:
+        errors["review_mode"] = "review_mode must be off, sample or all."
+    if not isinstance(project.review_share, int | float) or not 0 <= float(project.review_share) <= 1:
+        errors["review_share"] = "review_share must be between 0 and 1."
+    share = project.pause_reject_share_above
+    if share is not None and (not isinstance(share, int | float) or not 0 <= float(share) <= 1):
+        errors["pause_reject_share_above"] = "pause_reject_share_above must be between 0 and 1."
+    reasons = project.skip_reasons
+    if not isinstance(reasons, list) or len(reasons) > 20:
+        errors["skip_reasons"] = "A list of at most 20 {code, label} entries."
+    else:
+        codes = [r.get("code") if isinstance(r, dict) else None for r in reasons]
+        if any(
+            not isinstance(r, dict)
+            or set(r) != {"code", "label"}
+            or not isinstance(r["code"], str)
+            or not SKIP_CODE.fullmatch(r["code"])
+            or not isinstance(r["label"], str)
+            or not 0 < len(r["label"].strip()) <= 200
+            for r in reasons
+        ):
+            errors["skip_reasons"] = "Each entry is {code: lowercase letters, digits, _ (at most 32), label: text}."
+        elif len(set(codes)) != len(codes) or "other" in codes:
+            errors["skip_reasons"] = 'Codes must be distinct; "other" is always offered and cannot be listed.'
     return errors
 
 

@@ -20,7 +20,12 @@ from labeling.services.predictions import item_model_states
 
 
 def lease_suggestion(*, assignment: Assignment) -> dict[str, Any] | None:
-    """What the rater sees for this lease: {"value": ...} when shown, None otherwise; recorded once per lease."""
+    """What the rater sees for this lease: {"value": ...} when shown, None otherwise; recorded once per lease.
+
+    A rework (a label a reviewer sent back) is not a lease: it shows the rater's own earlier answer and the
+    comment, never a model's suggestion, so it gets None and no exposure row."""
+    if not isinstance(assignment, Assignment):
+        return None
     item = assignment.item
     project = assignment.project
     settings = model_settings_get(project=project)

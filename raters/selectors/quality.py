@@ -9,6 +9,7 @@ from django.db.models import Aggregate, Count, Exists, FloatField, OuterRef, Q, 
 
 from labeling.models import Annotation, AnnotationSource, Project, ProjectMembership, Resolution, Role
 from labeling.selectors.agreement import rater_reliability
+from labeling.selectors.review import rater_rejection_counts
 from raters.conf import feedback_block
 from raters.models import EarningsEntry, GoldCheck, RaterStatusEvent, StatusAction
 
@@ -34,6 +35,12 @@ class RaterMetrics:
     agreement_with_consensus: float | None = None
     reliability: float | None = None
     earnings_cents: int = 0
+    reviews_decided: int = 0
+    reviews_rejected: int = 0
+
+    @property
+    def reject_share(self) -> float | None:
+        return self.reviews_rejected / self.reviews_decided if self.reviews_decided else None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,6 +73,7 @@ def rater_metrics(*, project: Project, user, since=None, with_median: bool = Tru
     answer_stats = answers.aggregate(**aggregates)
     gold = golds.aggregate(n=Count("id"), correct=Count("id", filter=Q(is_correct=True)))
     timed = answer_stats["timed"]
+    decided, rejected = rater_rejection_counts(project=project, rater=user, since=since)
     return RaterMetrics(
         user_id=user.pk,
         answers=answer_stats["answers"],
@@ -75,6 +83,8 @@ def rater_metrics(*, project: Project, user, since=None, with_median: bool = Tru
         median_seconds=(answer_stats["median_ms"] / 1000) if answer_stats.get("median_ms") is not None else None,
         fast_answers=answer_stats["fast"],
         fast_share=(answer_stats["fast"] / timed) if timed else None,
+        reviews_decided=decided,
+        reviews_rejected=rejected,
     )
 
 

@@ -48,7 +48,36 @@ def pause_reasons(*, project: Project, metrics: RaterMetrics) -> list[str]:
             f"{metrics.fast_share:.0%} of your {metrics.answers} answers took under "
             f"{project.fast_answer_seconds:g} s (the project allows at most {project.pause_fast_share_above:.0%})"
         )
+    if (
+        project.pause_reject_share_above is not None
+        and metrics.reviews_decided >= max(project.pause_min_answers, 1)
+        and metrics.reject_share is not None
+        and metrics.reject_share > project.pause_reject_share_above
+    ):
+        reasons.append(
+            f"reviewers rejected {metrics.reject_share:.0%} of your {metrics.reviews_decided} reviewed answers "
+            f"(the project allows at most {project.pause_reject_share_above:.0%})"
+        )
     return reasons
+
+
+@transaction.atomic(savepoint=False)  # runs inside the review decision's transaction
+def quality_after_review(*, project: Project, rater_id: int) -> None:
+    """Apply the pause rules after a reviewer's decision: rejections count against the rater like gold misses."""
+    from django.contrib.auth import get_user_model
+
+    ProjectMembership.objects.select_for_update().filter(project=project, user_id=rater_id).first()
+    user = get_user_model().objects.get(pk=rater_id)
+    since = rules_window_start(project=project, user=user)
+    metrics = rater_metrics(project=project, user=user, since=since, with_median=False)
+    reasons = pause_reasons(project=project, metrics=metrics)
+    if reasons:
+        rater_pause(
+            project=project,
+            user=user,
+            reason="Paused automatically: " + "; ".join(reasons) + ".",
+            metrics=metrics.as_dict(),
+        )
 
 
 @transaction.atomic(savepoint=False)  # runs inside the submit's transaction; a failure aborts the submit

@@ -54,7 +54,14 @@ class SignUpForm(AttributesFields):
 
 class SkipForm(forms.Form):
     task_id = forms.CharField(max_length=64)
-    reason = forms.CharField(max_length=500)
+    code = forms.CharField(max_length=32, required=False)
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class FlagForm(forms.Form):
+    task_id = forms.CharField(max_length=64)
+    reason = forms.CharField(max_length=16)
+    text = forms.CharField(max_length=500, required=False)
 
 
 class LabelMetaForm(forms.Form):
@@ -63,4 +70,3 @@ class LabelMetaForm(forms.Form):
     task_id = forms.CharField(max_length=64)
     time_spent_ms = forms.IntegerField(min_value=0, required=False)
     instruction_version = forms.IntegerField(min_value=0, required=False)
-

@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/<int:project_id>/practice/", onboarding.practice, name="practice"),
     path("projects/<int:project_id>/label/", labeling.label, name="label"),
     path("projects/<int:project_id>/label/skip/", labeling.skip, name="skip"),
+    path("projects/<int:project_id>/label/flag/", labeling.flag, name="flag"),
     path("me/stats/", stats.my_stats, name="stats"),
     path("me/attributes/", stats.my_attributes, name="attributes"),
 ]

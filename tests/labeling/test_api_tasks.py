@@ -13,8 +13,17 @@ from labeling.services.items import items_import
 
 pytestmark = pytest.mark.django_db
 
-# `suggestion` is always present (null unless the project shows pre-annotations), so it says nothing about gold.
-TASK_KEYS = {"task_id", "project_id", "payload", "leased_at", "expires_at", "instruction_version", "suggestion"}
+TASK_KEYS = {
+    "task_id",
+    "project_id",
+    "payload",
+    "leased_at",
+    "expires_at",
+    "instruction_version",
+    "review_comment",
+    "previous_value",
+    "suggestion",
+}
 
 
 def _next(client, project):

@@ -203,8 +203,18 @@ def test_gold_items_look_exactly_like_other_items(make_project, make_rater):
     api = APIClient()
     api.force_authenticate(gold_rater)
     task = api.post(f"/api/projects/{project.pk}/tasks/next/").json()
-    keys = {"task_id", "project_id", "payload", "leased_at", "expires_at", "instruction_version", "suggestion"}
-    assert set(task) == keys
+    assert set(task) == {
+        "task_id",
+        "project_id",
+        "payload",
+        "leased_at",
+        "expires_at",
+        "instruction_version",
+        "review_comment",
+        "previous_value",
+        "suggestion",
+    }
+    assert task["review_comment"] is None and task["previous_value"] is None
     assert "gold" not in str(task).lower()
 
 

@@ -1,4 +1,4 @@
-// Keyboard-first labeling: 1-9 pick a label, Enter submits, S skips (with a reason), ? shows help.
+// Keyboard-first labeling: 1-9 pick a label, Enter submits, S skips (with a reason), F flags, ? shows help.
 // Every action also works without this script (Tab, arrows and the buttons), so it only adds speed.
 (function () {
   "use strict";
@@ -20,7 +20,8 @@
     const dialog = document.getElementById(id);
     if (dialog && !dialog.open) {
       dialog.showModal();
-      const first = dialog.querySelector("input[type=text], button");
+      // The flag picker starts on its reasons, so a digit picks one; the skip dialog starts on its text box.
+      const first = dialog.querySelector(id === "flag-dialog" ? "input[type=radio]" : "input[type=text], button");
       if (first) first.focus();
     }
   };
@@ -58,6 +59,18 @@
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const openModal = document.querySelector("dialog[open]");
     if (openModal && event.key === "?" && openModal.id === "help-dialog") { event.preventDefault(); openModal.close(); return; }
+    if (openModal && /^[1-9]$/.test(event.key) && !(event.target instanceof HTMLInputElement && event.target.type === "text")) {
+      // In the flag and skip dialogs a digit picks a reason; a flag without a text to write is sent at once.
+      const pick = openModal.querySelector(`input[data-pick="${event.key}"]`);
+      if (pick) {
+        event.preventDefault();
+        pick.checked = true;
+        const text = openModal.querySelector("input[type=text]");
+        if (pick.hasAttribute("data-needs-text") || openModal.id === "skip-dialog") { if (text) text.focus(); }
+        else if (openModal.id === "flag-dialog") { pick.form.requestSubmit(); }
+      }
+      return;
+    }
     if (openModal) return; // the dialog handles its own keys (Enter submits, Esc closes)
     const target = event.target;
     const typing = target instanceof HTMLElement && (target.matches("input[type=text], input[type=number], textarea, select"));
@@ -78,6 +91,9 @@
     } else if ((event.key === "s" || event.key === "S") && document.getElementById("skip-dialog")) {
       event.preventDefault();
       openDialog("skip-dialog");
+    } else if ((event.key === "f" || event.key === "F") && document.getElementById("flag-dialog")) {
+      event.preventDefault();
+      openDialog("flag-dialog");
     } else if (event.key === "?") {
       event.preventDefault();
       const help = document.getElementById("help-dialog");

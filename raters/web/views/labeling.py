@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.exceptions import ApplicationError
-from labeling.models import Project
+from labeling.models import FlagReason, Project
 from labeling.selectors.instructions import instructions_current
+from labeling.selectors.skip_codes import skip_reasons_for
 from raters.selectors.onboarding import rater_next_step
 from raters.selectors.projects import rater_project_progress
-from raters.web.forms import LabelMetaForm, SkipForm
+from raters.web.forms import FlagForm, LabelMetaForm, SkipForm
 from raters.web.presentation import input_kind, item_display, label_options, value_from_post
 from raters.web.views.common import project_for_page, refusal
 from raters.web.views.projects import step_refusal
@@ -37,7 +38,7 @@ def _refused(request: HttpRequest, project: Project) -> HttpResponse | None:
 @login_required
 def label(request: HttpRequest, project_id: int) -> HttpResponse:
     from labeling.services.annotations import task_submit
-    from labeling.services.assignment import assignment_lease_next
+    from labeling.services.next_task import task_next
     from labeling.services.suggestions import lease_suggestion
 
     project = project_for_page(request, project_id)
@@ -73,7 +74,7 @@ def label(request: HttpRequest, project_id: int) -> HttpResponse:
         return redirect("raters:label", project.pk)
 
     try:
-        assignment = assignment_lease_next(project=project, rater=request.user)
+        assignment = task_next(project=project, rater=request.user)
     except ApplicationError as exc:
         return refusal(
             request, project=project, code=exc.extra.get("code", "refused"), message=exc.message, status=exc.status_code
@@ -85,6 +86,8 @@ def label(request: HttpRequest, project_id: int) -> HttpResponse:
         "options": label_options(project),
         "input_kind": input_kind(project),
         "assignment": assignment,
+        "skip_reasons": skip_reasons_for(project=project),
+        "flag_reasons": FlagReason.choices,
     }
     if assignment is not None:
         context["display"] = item_display(assignment.item.payload)
@@ -106,9 +109,39 @@ def skip(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, "Say briefly why you skip this item.")
         return redirect("raters:label", project.pk)
     try:
-        task_skip(task_id=form.cleaned_data["task_id"], rater=request.user, reason=form.cleaned_data["reason"])
+        task_skip(
+            task_id=form.cleaned_data["task_id"],
+            rater=request.user,
+            reason=form.cleaned_data["reason"],
+            code=form.cleaned_data["code"] or None,
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
         messages.info(request, "Skipped.")
+    return redirect("raters:label", project.pk)
+
+
+@login_required
+@require_POST
+def flag(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Flag the item on screen to staff; the label form stays where it was (same task)."""
+    from labeling.services.flags import item_flag_create
+
+    project = project_for_page(request, project_id)
+    form = FlagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick what is wrong with the item.")
+        return redirect("raters:label", project.pk)
+    try:
+        item_flag_create(
+            task_id=form.cleaned_data["task_id"],
+            rater=request.user,
+            reason=form.cleaned_data["reason"],
+            text=form.cleaned_data["text"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, "Flag sent. Staff will look at it; replies show on your stats page.")
     return redirect("raters:label", project.pk)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from config.exceptions import ApplicationError
+from labeling.selectors.flags import flags_of_rater
 from raters.models import RaterAttributes
 from raters.selectors.pay import my_pay
 from raters.selectors.payouts import rater_statements
@@ -24,6 +25,7 @@ def my_stats(request: HttpRequest) -> HttpResponse:
         "ledger": rater_ledger(user=request.user, limit=20),
         "pay": my_pay(user=request.user),
         "statements": rater_statements(user=request.user)[:12],
+        "flags": flags_of_rater(rater=request.user)[:50],
     }
     return render(request, "raters/stats.html", context)
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/feedback/", include("feedback.api.urls")),
     path("api/datasets/", include("datasets.api.urls")),
     path("api/raters/", include("raters.api.urls")),
+    path("api/webhooks/", include("labeling.api.webhook_urls")),
     path("api/", include("labeling.api.urls")),
     path("dashboard/", include("backoffice.urls")),
     # The staff pages' former addresses, so bookmarks keep working.

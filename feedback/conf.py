@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     # The hash key; production refuses to start without one (config/settings/production.py).
     "HASH_SALT": "",
     "OPT_OUT_USER_IDS": [],
+    # Publish every final direct label version to Kafka through the outbox (docs/direct-labels-stream.md).
+    "DIRECT_LABELS_STREAM": False,
+    "DIRECT_LABELS_TOPIC": "direct-labels",
 }
 
 feedback_settings = AppSettings("FEEDBACK", DEFAULTS)
@@ -56,3 +59,11 @@ def hash_salt() -> str:
 
 def opt_out_user_ids() -> list[str]:
     return list(feedback_settings.get("OPT_OUT_USER_IDS"))
+
+
+def direct_labels_stream() -> bool:
+    return bool(feedback_settings.get("DIRECT_LABELS_STREAM"))
+
+
+def direct_labels_topic() -> str:
+    return str(feedback_settings.get("DIRECT_LABELS_TOPIC"))

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from feedback.events import direct_labels_finalised
 from feedback.services.counters import counters_add
 
 _TEMP_TABLES = """
@@ -286,6 +287,7 @@ def feedback_batch_join(
                 cursor.execute(_RETIRE_CLOSED_LABELS)
                 cursor.execute(_INSERT_CLOSED_LABELS)
                 outcome.labels_written += cursor.rowcount
+                direct_labels_finalised(request_ids=sorted(to_label))
         outcome.requests_duplicate = max(outcome.requests_duplicate, 0)
         counters_add(values=outcome.counters(), now=now)
     return outcome

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from feedback.events import direct_labels_finalised
 from feedback.services.counters import counters_add
 
 # SKIP LOCKED: a request a consumer is joining right now is closed on the next run, never waited on.
@@ -77,6 +78,7 @@ def _close_chunk(*, now: datetime, limit: int) -> tuple[int, int]:
         cursor.execute(_FINALIZE_LABELS, {"ids": ids})
         cursor.execute(_INSERT_NEGATIVES, {"ids": ids})
         negatives = cursor.rowcount
+    direct_labels_finalised(request_ids=ids)
     counters_add(values={"windows_closed": len(ids), "labels_negative_closed": negatives}, now=now)
     return len(ids), negatives
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from labeling.events import annotation_created_emit
 from labeling.models import Annotation, AnnotationSource, Assignment, AssignmentStatus, InstructionVersion
 from labeling.selectors.assignments import assignment_for_task
 from labeling.selectors.crowd_items import is_crowd_item
@@ -136,6 +137,7 @@ def annotation_submit(
     assignment.save(update_fields=["status", "closed_at"])
 
     quality_after_annotation(annotation=annotation)
+    annotation_created_emit(annotation=annotation)
 
     item = assignment.item
     if is_crowd_item(item) and item.annotation_count >= project.overlap:

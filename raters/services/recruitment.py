@@ -26,6 +26,7 @@ from raters.models import (
     RecruitmentCampaign,
     StatusAction,
 )
+from raters.events import application_submitted_emit
 from raters.models.attributes import ATTRIBUTE_FIELDS
 from raters.selectors.bans import ban_in_force
 from raters.selectors.campaigns import campaign_close_reason
@@ -224,6 +225,7 @@ def _campaign_join(*, campaign: RecruitmentCampaign, user, invite_token: str = "
         status=ApplicationStatus.APPROVED if open_gate else ApplicationStatus.PENDING,
         decided_at=timezone.now() if open_gate else None,
     )
+    application_submitted_emit(application=application, project=project)
     if project is not None:
         existing = ProjectMembership.objects.filter(project=project, user=user).first()
         if existing is None or existing.status == MembershipStatus.REMOVED:

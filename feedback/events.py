@@ -55,7 +55,9 @@ def direct_labels_finalised(*, request_ids: list[str]) -> None:
         stream_records_emit(
             record_type="direct_label.version",
             topic=conf.direct_labels_topic(),
-            records=[(r["request_id"], f"direct-label:{r['request_id']}:{r['version']}", label_record(r)) for r in rows],
+            records=[
+                (r["request_id"], f"direct-label:{r['request_id']}:{r['version']}", label_record(r)) for r in rows
+            ],
         )
     fresh = [r for r in rows if r["fresh"]]
     if fresh:
@@ -65,8 +67,10 @@ def direct_labels_finalised(*, request_ids: list[str]) -> None:
                 "count": len(fresh),
                 "corrections": sum(1 for r in fresh if r["version"] > 1),
                 "labels": [
-                    {key: r[key] for key in ("request_id", "version", "label", "weight", "source", "model",
-                                             "model_version")}  # fmt: skip
+                    {
+                        key: r[key]
+                        for key in ("request_id", "version", "label", "weight", "source", "model", "model_version")
+                    }  # fmt: skip
                     for r in fresh[:EVENT_MAX_LABELS]
                 ],
                 "truncated": len(fresh) > EVENT_MAX_LABELS,

@@ -104,9 +104,7 @@ def events_emit_many(events: Iterable[tuple[str, dict, int | None]]) -> int:
     return len(rows)
 
 
-def stream_records_emit(
-    *, record_type: str, topic: str, records: Iterable[tuple[str, str, dict[str, Any]]]
-) -> int:
+def stream_records_emit(*, record_type: str, topic: str, records: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
     """Write Kafka records `(key, dedupe_key, payload)` in the caller's transaction, in the given order.
 
     A record whose `dedupe_key` is already in the outbox is skipped, so replaying a batch adds nothing.
@@ -123,7 +121,8 @@ def stream_records_emit(
         return 0
     with connection.cursor() as cursor:
         event_ids = [new_event_id() for _ in keys]
-        cursor.execute(_STREAM_INSERT, [record_type, version, topic, timezone.now(), event_ids, keys, dedupe_keys, payloads])
+        params = [record_type, version, topic, timezone.now(), event_ids, keys, dedupe_keys, payloads]
+        cursor.execute(_STREAM_INSERT, params)
         return cursor.rowcount
 
 
@@ -156,9 +155,7 @@ def webhook_events_mark_dispatched(*, ids: list[int]) -> None:
 def stream_records_claim(*, limit: int) -> list[OutboxEvent]:
     """The oldest unpublished stream records, in outbox order. The caller holds the relay lock, so one relay
     publishes at a time and a key's records reach the broker in the order they were written."""
-    return list(
-        OutboxEvent.objects.filter(channel=Channel.STREAM, published_at__isnull=True).order_by("id")[:limit]
-    )
+    return list(OutboxEvent.objects.filter(channel=Channel.STREAM, published_at__isnull=True).order_by("id")[:limit])
 
 
 def stream_records_mark_published(*, ids: list[int]) -> None:

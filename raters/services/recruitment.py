@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from config.accounts.usernames import username_normalize, username_problem
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from labeling.models import MembershipStatus, Project, ProjectMembership, Role
+from raters.events import application_submitted_emit
 from raters.models import (
     ApplicationStatus,
     CampaignInvite,
@@ -26,7 +27,6 @@ from raters.models import (
     RecruitmentCampaign,
     StatusAction,
 )
-from raters.events import application_submitted_emit
 from raters.models.attributes import ATTRIBUTE_FIELDS
 from raters.selectors.bans import ban_in_force
 from raters.selectors.campaigns import campaign_close_reason

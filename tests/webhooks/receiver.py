@@ -42,7 +42,7 @@ class Receiver:
                 with receiver._lock:
                     first = not receiver.received
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
-                    entry = Received(dict(self.headers.items()), body, time.monotonic(), status)
+                    entry = Received({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic(), status)
                     entry.verified = receiver.verify(body, entry.headers)
                     receiver.received.append(entry)
                 if first and receiver.hold_first:

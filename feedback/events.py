@@ -7,6 +7,8 @@ transaction, so a crash neither loses a version nor publishes one that rolled ba
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 
 from config.outbox.services import event_emit, stream_records_emit
@@ -40,6 +42,9 @@ def label_record(row: dict) -> dict:
     record = {name: row[name] for name in _COLUMNS if name not in ("is_current", "updated_at")}
     for name in ("window_start", "window_end", "created_at"):
         record[name] = _stamp(record[name])
+    for name in ("features", "feedback_event_ids"):  # a raw cursor returns jsonb as text
+        if isinstance(record[name], str):
+            record[name] = json.loads(record[name])
     return record
 
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,10 +34,20 @@ def _require_transaction() -> None:
         raise OutboxOutsideTransaction("event_emit must run inside the transaction of the change it describes.")
 
 
+KICK_KEY = "outbox:dispatch-queued"
+KICK_TTL_SECONDS = 30
+
+
 def _dispatch_kick() -> None:
+    """Queue one dispatcher run unless one is queued and not started yet (it will see this commit's events).
+
+    `cache.add` is one Redis SET NX, far cheaper than publishing a Celery message on every commit; the task
+    deletes the key when it starts. The TTL bounds the wait if a queued run is lost (beat sweeps meanwhile).
+    """
     from config.webhooks.tasks import webhooks_dispatch
 
-    webhooks_dispatch.delay()
+    if cache.add(KICK_KEY, 1, timeout=KICK_TTL_SECONDS):
+        webhooks_dispatch.delay()
 
 
 def _kick_after_commit() -> None:

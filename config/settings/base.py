@@ -150,6 +150,8 @@ SPECTACULAR_SETTINGS = {
         "AnnotationSourceEnum": "labeling.models.assignments.AnnotationSource",
         "DatasetRowSourceEnum": "datasets.models.RowSource",
         "DirectLabelSourceEnum": "feedback.models.labels.LabelSource",
+        "WebhookEndpointStatusEnum": "config.webhooks.models.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "config.webhooks.models.DeliveryStatus",
     },
     # Every operation documents the error codes the exception handler returns (config/openapi.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.error_responses"],
@@ -215,7 +217,8 @@ FEEDBACK = only_set(
     FEATURE_PATHS_HASH=env_list_set("FEEDBACK_FEATURE_PATHS_HASH"),
     HASH_SALT=env("FEEDBACK_HASH_SALT"),
     OPT_OUT_USER_IDS=env_list_set("FEEDBACK_OPT_OUT_USER_IDS"),
-    DIRECT_LABELS_STREAM=None if env("FEEDBACK_DIRECT_LABELS_STREAM") is None
+    DIRECT_LABELS_STREAM=None
+    if env("FEEDBACK_DIRECT_LABELS_STREAM") is None
     else env_bool("FEEDBACK_DIRECT_LABELS_STREAM"),
     DIRECT_LABELS_TOPIC=env("FEEDBACK_DIRECT_LABELS_TOPIC"),
 )
@@ -258,7 +261,8 @@ WEBHOOKS = only_set(
     BACKOFF_BASE_SECONDS=env_int("WEBHOOKS_BACKOFF_BASE_SECONDS"),
     BACKOFF_MAX_SECONDS=env_int("WEBHOOKS_BACKOFF_MAX_SECONDS"),
     LEASE_SECONDS=env_int("WEBHOOKS_LEASE_SECONDS"),
-    BLOCK_PRIVATE_ADDRESSES=None if env("WEBHOOKS_BLOCK_PRIVATE_ADDRESSES") is None
+    BLOCK_PRIVATE_ADDRESSES=None
+    if env("WEBHOOKS_BLOCK_PRIVATE_ADDRESSES") is None
     else env_bool("WEBHOOKS_BLOCK_PRIVATE_ADDRESSES"),
     ROTATION_OVERLAP_SECONDS=env_int("WEBHOOKS_ROTATION_OVERLAP_SECONDS"),
     SEND_CONCURRENCY=env_int("WEBHOOKS_SEND_CONCURRENCY"),

@@ -18,6 +18,19 @@ def eager_celery():
 
 
 @pytest.fixture
+def dispatch_on_commit(settings):
+    """The on-commit kick of the dispatcher, as in production (test settings leave it off)."""
+    from django.core.cache import cache
+
+    from config.outbox.services import KICK_KEY
+
+    settings.OUTBOX = {**getattr(settings, "OUTBOX", {}), "DISPATCH_ON_COMMIT": True}
+    cache.delete(KICK_KEY)
+    yield
+    cache.delete(KICK_KEY)
+
+
+@pytest.fixture
 def no_kick(settings):
     """The test drives fan-out and sends itself."""
     settings.OUTBOX = {**getattr(settings, "OUTBOX", {}), "DISPATCH_ON_COMMIT": False}

@@ -74,7 +74,9 @@ def test_raters_and_anonymous_callers_are_refused(django_user_model):
 def test_patch_rotate_delete(ops):
     endpoint = create(ops).json()
     url = f"/api/webhooks/{endpoint['id']}/"
-    patched = ops.patch(url, {"event_types": ["project.completed", "item.resolved"], "status": "disabled"}, format="json")
+    patched = ops.patch(
+        url, {"event_types": ["project.completed", "item.resolved"], "status": "disabled"}, format="json"
+    )
     assert patched.status_code == 200
     assert patched.json()["event_types"] == ["item.resolved", "project.completed"]
     assert patched.json()["status"] == "disabled"

@@ -33,7 +33,7 @@ def pump_until(receiver: Receiver, count: int, timeout: float = 10.0) -> None:
     receiver.wait_for(count, timeout=timeout, pump=lambda: (outbox_fan_out(), deliveries_send_due()))
 
 
-def test_committed_events_arrive_signed_and_a_rolled_back_one_never(eager_celery, endpoint_for):
+def test_committed_events_arrive_signed_and_a_rolled_back_one_never(eager_celery, dispatch_on_commit, endpoint_for):
     with Receiver() as receiver:
         endpoint_for(receiver)
         # Given one committed event and one whose transaction rolled back

@@ -33,15 +33,18 @@ def submit(project, rater, value, capture):
 def test_emit_refuses_to_run_outside_a_transaction():
     with pytest.raises(OutboxOutsideTransaction):
         event_emit("item.resolved", {"item_id": 1})
-    with pytest.raises(ValueError):
-        with transaction.atomic():
-            event_emit("item.exploded", {})
+    with pytest.raises(ValueError), transaction.atomic():
+        event_emit("item.exploded", {})
     assert not OutboxEvent.objects.exists()
 
 
 @pytest.mark.django_db
 def test_annotations_resolutions_and_project_completion(
-    eager_celery, make_project, make_rater, add_items, django_capture_on_commit_callbacks  # noqa: F811
+    eager_celery,
+    make_project,
+    make_rater,
+    add_items,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     project = make_project(overlap=1)
     add_items(project, 2)
@@ -64,7 +67,12 @@ def test_annotations_resolutions_and_project_completion(
 
 @pytest.mark.django_db
 def test_a_tie_needs_adjudication_then_the_decision_resolves_it(
-    eager_celery, make_project, make_rater, make_user, add_items, django_capture_on_commit_callbacks  # noqa: F811
+    eager_celery,
+    make_project,
+    make_rater,
+    make_user,
+    add_items,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     project = make_project(overlap=2)
     add_items(project, 1)
@@ -75,7 +83,10 @@ def test_a_tie_needs_adjudication_then_the_decision_resolves_it(
     assert events("item.resolved") == [] and events("project.completed") == []
     staff = make_user(staff=True)
     resolution_adjudicate(
-        reviewer=staff, label="cat", rationale="The ears are a cat's.", resolution_id=waiting[0].payload["resolution_id"]
+        reviewer=staff,
+        label="cat",
+        rationale="The ears are a cat's.",
+        resolution_id=waiting[0].payload["resolution_id"],
     )
     resolved = events("item.resolved")
     assert len(resolved) == 1 and resolved[0].payload["kind"] == "adjudication"
@@ -107,7 +118,10 @@ def test_pause_application_and_dataset_version(make_project, make_rater, make_us
 
 @pytest.mark.django_db
 def test_budget_exhausted_is_announced_once(
-    make_project, make_rater, add_items, django_capture_on_commit_callbacks  # noqa: F811
+    make_project,
+    make_rater,
+    add_items,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     project = make_project(overlap=1, pay_per_annotation_cents=10, budget_cents=20)
     add_items(project, 5)

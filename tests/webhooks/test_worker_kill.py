@@ -46,7 +46,7 @@ def stop(proc: subprocess.Popen, sig: int) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_delivery_loses_nothing(tmp_path, endpoint_for):
+def test_a_worker_killed_mid_delivery_loses_nothing(tmp_path, dispatch_on_commit, endpoint_for):
     celery_app.control.purge()
     log = tmp_path / "worker.log"
     with Receiver(hold_first=True) as receiver:

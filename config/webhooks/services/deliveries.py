@@ -115,33 +115,47 @@ def _prepare(claimed: list[tuple[int, int]], *, now: datetime) -> list[Prepared]
     return prepared
 
 
-@transaction.atomic
-def delivery_record(*, delivery_id: int, attempt: int, result: SendResult) -> None:
-    """Store an attempt's outcome. A 2xx always completes the delivery; a failure schedules the next attempt
-    (only if no later attempt has claimed the row since), or fails it once the retry period is over."""
-    delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
-    if delivery is None or delivery.status != DeliveryStatus.PENDING:
-        return
-    now = timezone.now()
+_RECORD_FIELDS = ["status", "response_status", "error", "delivered_at", "lease_until", "next_attempt_at"]
+
+
+def _outcome(delivery: WebhookDelivery, attempt: int, result: SendResult, now: datetime) -> bool:
+    """Apply one attempt's outcome to the locked row; True when the retries ran out (endpoint failing)."""
     delivery.response_status = result.status
     delivery.error = result.error
+    delivery.lease_until = None
     if result.ok:
         delivery.status = DeliveryStatus.SUCCEEDED
         delivery.delivered_at = now
-        delivery.lease_until = None
-    elif delivery.attempt != attempt:
-        return  # a later attempt owns the row now
-    elif (now - delivery.first_attempt_at).total_seconds() >= conf.retry_period_seconds():
+        return False
+    if (now - delivery.first_attempt_at).total_seconds() >= conf.retry_period_seconds():
         delivery.status = DeliveryStatus.FAILED
-        delivery.lease_until = None
         delivery.next_attempt_at = None
-        endpoint_mark_failing(endpoint_id=delivery.endpoint_id)
-    else:
-        delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(attempt))
-        delivery.lease_until = None
-    delivery.save(
-        update_fields=["status", "response_status", "error", "delivered_at", "lease_until", "next_attempt_at"]
-    )
+        return True
+    delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(attempt))
+    return False
+
+
+@transaction.atomic
+def deliveries_record(*, outcomes: list[tuple[int, int, SendResult]]) -> None:
+    """Store a batch of attempts' outcomes `(delivery id, attempt, result)` in one transaction.
+
+    A 2xx always completes the delivery. A failure schedules the next attempt, or fails the delivery once the
+    retry period is over (and marks its endpoint failing), unless a later attempt has claimed the row since.
+    """
+    by_id = {delivery_id: (attempt, result) for delivery_id, attempt, result in outcomes}
+    rows = WebhookDelivery.objects.select_for_update().filter(pk__in=list(by_id), status=DeliveryStatus.PENDING)
+    now = timezone.now()
+    changed, failing = [], set()
+    for delivery in rows.order_by("id"):
+        attempt, result = by_id[delivery.pk]
+        if not result.ok and delivery.attempt != attempt:
+            continue  # a later attempt owns the row now
+        if _outcome(delivery, attempt, result, now):
+            failing.add(delivery.endpoint_id)
+        changed.append(delivery)
+    WebhookDelivery.objects.bulk_update(changed, _RECORD_FIELDS)
+    for endpoint_id in sorted(failing):
+        endpoint_mark_failing(endpoint_id=endpoint_id)
 
 
 def deliveries_send_due(*, limit: int | None = None) -> int:
@@ -153,8 +167,9 @@ def deliveries_send_due(*, limit: int | None = None) -> int:
     prepared = _prepare(claimed, now=now)
     with ThreadPoolExecutor(max_workers=min(conf.send_concurrency(), len(prepared))) as pool:
         results = list(pool.map(lambda p: post(p.url, body=p.body, headers=p.headers), prepared))
-    for item, result in zip(prepared, results, strict=True):
-        delivery_record(delivery_id=item.delivery_id, attempt=item.attempt, result=result)
+    deliveries_record(
+        outcomes=[(item.delivery_id, item.attempt, result) for item, result in zip(prepared, results, strict=True)]
+    )
     return len(prepared)
 
 

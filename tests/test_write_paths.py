@@ -79,6 +79,7 @@ WRITE_PATHS = [
     ),
 ]
 
+
 def writers(source: str, patterns: tuple[str, ...]) -> list[int]:
     """Line numbers of `source` that write, by any of the patterns."""
     compiled = [re.compile(p) for p in patterns]

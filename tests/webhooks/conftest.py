@@ -6,6 +6,7 @@ import pytest
 
 from config.celery import app as celery_app
 from config.webhooks.services.endpoints import endpoint_create
+from tests.labeling.conftest import add_items, make_project, make_rater, make_user  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture

@@ -15,8 +15,6 @@ from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from raters.services.quality import rater_pause
 from raters.services.recruitment import campaign_create, campaign_join
-from tests.labeling.conftest import add_items, api, make_project, make_rater, make_user, publish  # noqa: F401
-from tests.webhooks.conftest import eager_celery  # noqa: F401
 
 
 def events(event_type: str) -> list[OutboxEvent]:
@@ -44,7 +42,7 @@ def test_annotations_resolutions_and_project_completion(
     make_project,
     make_rater,
     add_items,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     project = make_project(overlap=1)
     add_items(project, 2)
@@ -72,7 +70,7 @@ def test_a_tie_needs_adjudication_then_the_decision_resolves_it(
     make_rater,
     make_user,
     add_items,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     project = make_project(overlap=2)
     add_items(project, 1)
@@ -94,7 +92,7 @@ def test_a_tie_needs_adjudication_then_the_decision_resolves_it(
 
 
 @pytest.mark.django_db
-def test_pause_application_and_dataset_version(make_project, make_rater, make_user, add_items):  # noqa: F811
+def test_pause_application_and_dataset_version(make_project, make_rater, make_user, add_items):
     project = make_project(overlap=1)
     rater = make_rater(project)
     assert rater_pause(project=project, user=rater, reason="gold accuracy below 0.7")
@@ -121,7 +119,7 @@ def test_budget_exhausted_is_announced_once(
     make_project,
     make_rater,
     add_items,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     project = make_project(overlap=1, pay_per_annotation_cents=10, budget_cents=20)
     add_items(project, 5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from config.outbox.services import event_emit
 from labeling.models import Project
 from raters.models import RaterApplication
-from raters.selectors.budget import project_budget_report
+from raters.selectors.budget import project_budget_exhausted, project_budget_report
 
 
 def rater_paused_emit(*, project: Project, user, reason: str, metrics: dict | None, actor) -> None:
@@ -38,11 +38,9 @@ def application_submitted_emit(*, application: RaterApplication, project: Projec
 
 def budget_exhausted_check(*, project: Project) -> None:
     """`project.budget_exhausted` once per budget figure, when the budget cannot cover one more task."""
-    if project.budget_cents is None:
+    if not project_budget_exhausted(project=project):  # no query for a project without a budget
         return
     report = project_budget_report(project=project)
-    if not report.exhausted:
-        return
     event_emit(
         "project.budget_exhausted",
         {

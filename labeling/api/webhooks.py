@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -69,14 +69,13 @@ def _project_checked(request, project_id: int | None) -> int | None:
     return project_id
 
 
-class WebhookListCreateApi(APIView):
+class WebhookListCreateApi(generics.ListAPIView):
     permission_classes = [IsAdminUser]
+    serializer_class = EndpointOutputSerializer
+    pagination_class = DefaultPagination
 
-    @extend_schema(responses=EndpointOutputSerializer(many=True))
-    def get(self, request):
-        paginator = DefaultPagination()
-        page = paginator.paginate_queryset(selectors.endpoint_list(), request, view=self)
-        return paginator.get_paginated_response(EndpointOutputSerializer(page, many=True).data)
+    def get_queryset(self):
+        return selectors.endpoint_list()
 
     @extend_schema(request=EndpointInputSerializer, responses={201: EndpointWithSecretSerializer})
     def post(self, request):
@@ -129,14 +128,13 @@ class WebhookRotateSecretApi(APIView):
         )
 
 
-class WebhookDeliveryListApi(APIView):
+class WebhookDeliveryListApi(generics.ListAPIView):
     permission_classes = [IsAdminUser]
+    serializer_class = DeliveryOutputSerializer
+    pagination_class = DefaultPagination
 
-    @extend_schema(responses=DeliveryOutputSerializer(many=True))
-    def get(self, request, endpoint_id: int):
-        paginator = DefaultPagination()
-        page = paginator.paginate_queryset(selectors.delivery_list(endpoint_id=endpoint_id), request, view=self)
-        return paginator.get_paginated_response(DeliveryOutputSerializer(page, many=True).data)
+    def get_queryset(self):
+        return selectors.delivery_list(endpoint_id=self.kwargs["endpoint_id"])
 
 
 class WebhookRedeliverApi(APIView):

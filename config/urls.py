@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/datasets/", include("datasets.api.urls")),
     path("api/validation/", include("datasets.api.validation_urls")),
     path("api/raters/", include("raters.api.urls")),
+    path("api/webhooks/", include("labeling.api.webhook_urls")),
     path("api/", include("labeling.api.urls")),
     path("dashboard/", include("backoffice.urls")),
     # The staff pages' former addresses, so bookmarks keep working.

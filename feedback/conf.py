@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     # Data validation: feature statistics of served requests per model and window (docs/data-validation.md).
     "SERVING_STATISTICS": True,
     "SERVING_STATISTICS_WINDOW_SECONDS": 300,
+    # Publish every final direct label version to Kafka through the outbox (docs/direct-labels-stream.md).
+    "DIRECT_LABELS_STREAM": False,
+    "DIRECT_LABELS_TOPIC": "direct-labels",
 }
 
 DEFAULT_FEATURE_PATHS_DROP = ["email", "user.email", "user.phone"]
@@ -97,3 +100,11 @@ def serving_statistics_enabled() -> bool:
 
 def serving_statistics_window_seconds() -> int:
     return int(feedback_settings.get("SERVING_STATISTICS_WINDOW_SECONDS"))
+
+
+def direct_labels_stream() -> bool:
+    return bool(feedback_settings.get("DIRECT_LABELS_STREAM"))
+
+
+def direct_labels_topic() -> str:
+    return str(feedback_settings.get("DIRECT_LABELS_TOPIC"))

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-APPS = ("labeling", "raters", "feedback", "ingestion", "datasets")
+APPS = ("labeling", "raters", "feedback", "ingestion", "datasets", "outbox", "webhooks")
 NEVER_IN_ADMIN = {"RaterAttributes"}
 
 

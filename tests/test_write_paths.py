@@ -147,6 +147,21 @@ WRITE_PATHS = [
         ("labeling/services/flags.py",),
         (*_orm("ItemFlag"), *_sql("labeling_itemflag"), r"\bflag\.save\("),
     ),
+    WritePath(
+        "OutboxEvent",
+        ("config/outbox/services.py",),
+        (*_orm("OutboxEvent"), *_sql("outbox_outboxevent"), r"\bOutboxEvent\((?!models\.)"),
+    ),
+    WritePath(
+        "WebhookEndpoint",
+        ("config/webhooks/services/endpoints.py",),
+        (*_orm("WebhookEndpoint"), *_sql("webhooks_webhookendpoint"), r"\bendpoint\.save\("),
+    ),
+    WritePath(
+        "WebhookDelivery",
+        ("config/webhooks/services/deliveries.py",),
+        (*_orm("WebhookDelivery"), *_sql("webhooks_webhookdelivery"), r"\bdelivery\.save\("),
+    ),
 ]
 
 
@@ -199,6 +214,10 @@ def test_every_owner_exists_and_writes():
         ("COPY labeling_resolution (project_id) FROM STDIN", "Resolution"),
         ("Project.objects.create(name='x')", "Project"),
         ("project.save()", "Project"),
+        ('OutboxEvent.objects.create(event_type="item.resolved")', "OutboxEvent"),
+        ("INSERT INTO outbox_outboxevent (event_id) VALUES (%s)", "OutboxEvent"),
+        ("WebhookDelivery.objects.filter(pk=1).update(status='succeeded')", "WebhookDelivery"),
+        ("endpoint.save(update_fields=['status'])", "WebhookEndpoint"),
     ],
 )
 def test_a_new_writer_is_caught(line: str, what: str):

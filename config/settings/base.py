@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "config.outbox",
+    "config.webhooks",
     "labeling",
     "raters",
     "feedback",
@@ -148,6 +150,8 @@ SPECTACULAR_SETTINGS = {
         "AnnotationSourceEnum": "labeling.models.assignments.AnnotationSource",
         "DatasetRowSourceEnum": "datasets.models.RowSource",
         "DirectLabelSourceEnum": "feedback.models.labels.LabelSource",
+        "WebhookEndpointStatusEnum": "config.webhooks.models.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "config.webhooks.models.DeliveryStatus",
     },
     # Every operation documents the error codes the exception handler returns (config/openapi.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.error_responses"],
@@ -218,6 +222,10 @@ FEEDBACK = only_set(
     IDLE_PARTITION_LATENESS_S=env_int("FEEDBACK_IDLE_PARTITION_LATENESS_S"),
     DEAD_LETTER_RETENTION_DAYS=env_int("FEEDBACK_DEAD_LETTER_RETENTION_DAYS"),
     SERVING_STATISTICS=env_bool("FEEDBACK_SERVING_STATISTICS") if "FEEDBACK_SERVING_STATISTICS" in os.environ else None,
+    DIRECT_LABELS_STREAM=None
+    if env("FEEDBACK_DIRECT_LABELS_STREAM") is None
+    else env_bool("FEEDBACK_DIRECT_LABELS_STREAM"),
+    DIRECT_LABELS_TOPIC=env("FEEDBACK_DIRECT_LABELS_TOPIC"),
 )
 
 # Consumers are declared in ingestion/conf.py; these entries tune them (`python manage.py run_consumer NAME`).
@@ -257,6 +265,30 @@ CELERY_BEAT_SCHEDULE["dashboard-health"] = {
     "task": "backoffice.tasks.dashboard_precompute",
     "schedule": timedelta(seconds=int(env("DASHBOARD_HEALTH_EVERY_SECONDS", "30"))),
     "kwargs": {"sections": ["health"]},
+}
+
+# Outbox and webhooks (config/outbox/, config/webhooks/; docs/webhooks.md). Defaults in their conf.py.
+OUTBOX = only_set(RETENTION_DAYS=env_int("OUTBOX_RETENTION_DAYS"))
+WEBHOOKS = only_set(
+    TIMEOUT_SECONDS=env_int("WEBHOOKS_TIMEOUT_SECONDS"),
+    RETRY_PERIOD_SECONDS=env_int("WEBHOOKS_RETRY_PERIOD_SECONDS"),
+    BACKOFF_BASE_SECONDS=env_int("WEBHOOKS_BACKOFF_BASE_SECONDS"),
+    BACKOFF_MAX_SECONDS=env_int("WEBHOOKS_BACKOFF_MAX_SECONDS"),
+    LEASE_SECONDS=env_int("WEBHOOKS_LEASE_SECONDS"),
+    BLOCK_PRIVATE_ADDRESSES=None
+    if env("WEBHOOKS_BLOCK_PRIVATE_ADDRESSES") is None
+    else env_bool("WEBHOOKS_BLOCK_PRIVATE_ADDRESSES"),
+    ROTATION_OVERLAP_SECONDS=env_int("WEBHOOKS_ROTATION_OVERLAP_SECONDS"),
+    SEND_CONCURRENCY=env_int("WEBHOOKS_SEND_CONCURRENCY"),
+)
+# The sweeper: deliveries due for a retry, leases of killed workers, events whose on-commit kick was lost.
+CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {
+    "task": "config.webhooks.tasks.webhooks_dispatch",
+    "schedule": timedelta(seconds=int(env("WEBHOOKS_SWEEP_EVERY_SECONDS", "5"))),
+}
+CELERY_BEAT_SCHEDULE["outbox-prune"] = {
+    "task": "config.webhooks.tasks.outbox_prune",
+    "schedule": timedelta(hours=6),
 }
 
 LOGGING = {

@@ -6,7 +6,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F401,F403
-from config.settings.base import ALLOWED_HOSTS, DEBUG, FEEDBACK, SECRET_KEY, env, env_bool
+from config.settings.base import ALLOWED_HOSTS, DEBUG, FEEDBACK, SECRET_KEY, WEBHOOKS, env, env_bool
 
 # Values shipped in .env.example, docs and Django's own templates; a secret that equals one is no secret.
 PLACEHOLDER_SECRETS = {
@@ -42,6 +42,10 @@ if not FEEDBACK.get("HASH_SALT"):
     raise ImproperlyConfigured("FEEDBACK_HASH_SALT must be set in production (it keys the hashed feature paths).")
 if _is_placeholder(FEEDBACK["HASH_SALT"]):
     raise ImproperlyConfigured("FEEDBACK_HASH_SALT is a placeholder from .env.example; set a random value.")
+if WEBHOOKS.get("BLOCK_PRIVATE_ADDRESSES") is False:
+    raise ImproperlyConfigured(
+        "WEBHOOKS_BLOCK_PRIVATE_ADDRESSES cannot be off in production: webhooks could reach internal services (SSRF)."
+    )
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name hosts; '*' is refused in production.")
 

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from config.exceptions import ApplicationError, ConflictError
+from datasets.events import version_built_emit
 from datasets.models import Dataset, DatasetVersion, ErasedSubject, ErasureSubjectKind, VersionStatus
 from datasets.services.sources import COPY_COLUMNS, DIRECT_ONLY_EMPTY, sources_for
 from datasets.services.summary import version_content_hash, version_summary
@@ -127,6 +128,7 @@ def dataset_version_build(
             DatasetVersion.objects.filter(pk=version.pk, status=VersionStatus.BUILDING).update(
                 status=VersionStatus.READY, progress=1.0, built_at=timezone.now(), content_hash=content_hash, **summary
             )
+            version_built_emit(version_id=version.pk)
     except Exception as exc:
         logger.exception("dataset version %s failed", version.pk)
         with transaction.atomic():

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from feedback import conf as feedback_conf
+from feedback.events import direct_labels_finalised
 from feedback.services.counters import counters_add
 
 _TEMP_TABLES = """
@@ -295,6 +296,7 @@ def feedback_batch_join(
                 cursor.execute(_RETIRE_CLOSED_LABELS)
                 cursor.execute(_INSERT_CLOSED_LABELS)
                 outcome.labels_written += cursor.rowcount
+                direct_labels_finalised(request_ids=sorted(to_label))
         outcome.requests_duplicate = max(outcome.requests_duplicate, 0)
         counters_add(values=outcome.counters(), now=now)
     return outcome

@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from feedback.events import direct_labels_finalised
 from feedback.selectors.watermarks import feedback_low_watermark
 from feedback.services.counters import counters_add
 
@@ -89,6 +90,7 @@ def _close_chunk(*, now: datetime, cutoff: datetime, limit: int) -> tuple[int, i
         cursor.execute(_FINALIZE_LABELS, {"ids": ids})
         cursor.execute(_INSERT_NEGATIVES, {"ids": ids})
         negatives = cursor.rowcount
+    direct_labels_finalised(request_ids=ids)
     counters_add(values={"windows_closed": len(ids), "labels_negative_closed": negatives}, now=now)
     return len(ids), negatives
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from labeling.events import annotation_created_emit
 from labeling.models import Annotation, AnnotationSource, Assignment, AssignmentStatus, InstructionVersion
 from labeling.selectors.assignments import assignment_for_task
 from labeling.selectors.crowd_items import is_crowd_item
@@ -142,6 +143,7 @@ def annotation_submit(
 
     quality_after_annotation(annotation=annotation)
     review_draw(annotation=annotation)  # recorded here; nothing in the response depends on it
+    annotation_created_emit(annotation=annotation)
 
     item = assignment.item
     decision = overlap_after_annotation(project=project, item=item)

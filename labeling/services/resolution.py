@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from config.exceptions import ApplicationError
 from labeling.aggregation import aggregators
 from labeling.aggregation.frame import AnnotationFrame, crowd_only, machine_mask, machine_rater_keys
+from labeling.events import resolutions_written_emit
 from labeling.models import (
     AggregationFit,
     AggregationMethod,
@@ -249,6 +250,7 @@ def _resolve_locked(
     supersedes = current_id[write]
     retire(supersedes[supersedes >= 0])
     write_resolutions(project=project, method=method, rows=rows.take(write), supersedes=supersedes)
+    resolutions_written_emit(project_id=project.pk, item_ids=rows.item[write])
     summary.written = int(write.sum())
     summary.needs_adjudication = int(rows.needs[write].sum())
     mark("write")

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from labeling.aggregation import aggregators
 from labeling.aggregation.frame import AnnotationFrame, normalize_value
+from labeling.events import resolution_emit
 from labeling.models import Item, Project, Resolution, ResolutionKind
 from labeling.selectors.annotation_frame import read_rows
 from labeling.selectors.crowd_items import NON_CROWD_SQL
@@ -231,6 +232,8 @@ def resolution_append(
     """
     if current is not None:
         Resolution.objects.filter(pk=current.pk).update(is_current=False)
-    return Resolution.objects.create(
+    resolution = Resolution.objects.create(
         project=project, item=item, kind=kind, supersedes=current, is_current=True, **values
     )
+    resolution_emit(resolution=resolution)
+    return resolution

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from config.exceptions import ApplicationError, ConflictError, NotFoundError
 from labeling.models import Annotation, AnnotationSource, Project, ProjectMembership
+from raters.events import budget_exhausted_check
 from raters.models import EarningsEntry, EarningsKind
 from raters.selectors.budget import project_budget_snapshot
 from raters.services.budget import budget_lock
@@ -37,6 +38,7 @@ def earnings_record_annotation(*, annotation: Annotation) -> None:
             amount_cents=project.pay_per_annotation_cents,
         )
     )
+    budget_exhausted_check(project=project)
 
 
 @transaction.atomic(savepoint=False)

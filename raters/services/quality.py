@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError, NotFoundError
 from labeling.models import Annotation, MembershipStatus, Project, ProjectMembership
+from raters.events import rater_paused_emit
 from raters.models import RaterStatusEvent, StatusAction
 from raters.scoring import answer_matches
 from raters.selectors.quality import RaterMetrics, rater_metrics, rules_window_start
@@ -132,6 +133,7 @@ def rater_pause(*, project: Project, user, reason: str, metrics: dict | None = N
     RaterStatusEvent.objects.create(
         project=project, user=user, action=StatusAction.PAUSED, reason=reason, metrics=metrics or {}, actor=actor
     )
+    rater_paused_emit(project=project, user=user, reason=reason, metrics=metrics, actor=actor)
     leases_release_for_rater(project=project, rater=user)
     return True
 

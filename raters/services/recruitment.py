@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from config.accounts.usernames import username_normalize, username_problem
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from labeling.models import MembershipStatus, Project, ProjectMembership, Role
+from raters.events import application_submitted_emit
 from raters.models import (
     ApplicationStatus,
     CampaignInvite,
@@ -224,6 +225,7 @@ def _campaign_join(*, campaign: RecruitmentCampaign, user, invite_token: str = "
         status=ApplicationStatus.APPROVED if open_gate else ApplicationStatus.PENDING,
         decided_at=timezone.now() if open_gate else None,
     )
+    application_submitted_emit(application=application, project=project)
     if project is not None:
         existing = ProjectMembership.objects.filter(project=project, user=user).first()
         if existing is None or existing.status == MembershipStatus.REMOVED:

@@ -1,0 +1,32 @@
+"""Webhook endpoints and the delivery log in the admin; changes go through the API (secrets, URL checks)."""
+
+from django.contrib import admin
+
+from config.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ("id", "url", "status", "project_id", "created_at")
+    list_filter = ("status",)
+    search_fields = ("url", "description")
+    exclude = ("secret", "previous_secret")
+    readonly_fields = ("url", "event_types", "project_id", "status", "failing_since", "created_by",
+                       "previous_secret_expires_at")  # fmt: skip
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("id", "endpoint", "event", "status", "attempt", "response_status", "next_attempt_at")
+    list_filter = ("status",)
+    raw_id_fields = ("endpoint", "event", "redelivery_of")
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

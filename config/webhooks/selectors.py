@@ -1,0 +1,25 @@
+"""Reads of endpoints and their delivery log."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from config.exceptions import NotFoundError
+from config.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def endpoint_list() -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.order_by("id")
+
+
+def endpoint_get(*, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise NotFoundError("No such webhook endpoint.", {"code": "webhook_not_found"})
+    return endpoint
+
+
+def delivery_list(*, endpoint_id: int) -> QuerySet[WebhookDelivery]:
+    """Newest first: the log staff read when a receiver says it missed something."""
+    endpoint_get(endpoint_id=endpoint_id)
+    return WebhookDelivery.objects.select_related("event").filter(endpoint_id=endpoint_id).order_by("-id")

@@ -1,7 +1,8 @@
 """The one write path of anomalies: raise once per (model, kind, feature, baseline, window), change state.
 
-`anomaly_raise` is the only way an anomaly is created; it sends `datasets.signals.anomaly_raised` after
-the commit, which is where an outgoing-webhook or outbox integration attaches.
+`anomaly_raise` is the only way an anomaly is created. In the same transaction it writes the
+`validation.anomaly` outbox event (so the configured webhooks hear of it, docs/webhooks.md), and after the
+commit it sends `datasets.signals.anomaly_raised` for in-process listeners.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
+from datasets.events import anomaly_raised_emit
 from datasets.models import Anomaly, AnomalyState, ValidationSchema
 from datasets.signals import anomaly_raised
 
@@ -30,6 +32,7 @@ def anomaly_raise(
         },
     )  # fmt: skip
     if created:
+        anomaly_raised_emit(anomaly=anomaly)
         transaction.on_commit(lambda: anomaly_raised.send(sender=Anomaly, anomaly=anomaly))
     return anomaly, created
 

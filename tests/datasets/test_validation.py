@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from config.outbox.models import OutboxEvent
 from datasets.models import Anomaly, ValidationReference, ValidationSchema
 from datasets.selectors.versions import dataset_get, version_get
 from datasets.services.build import dataset_build
@@ -148,6 +149,18 @@ def test_check_raises_each_anomaly_once_and_signals_after_commit(reference_schem
         again = validation_check(model="shop", since=first, now=now)
         assert again.new == 0 and len(again.anomalies) == len(result.anomalies)
         assert len(received) == len(result.anomalies) == Anomaly.objects.count()
+        # Each new anomaly is one `validation.anomaly` outbox event (the webhooks' source), written once.
+        events = OutboxEvent.objects.filter(event_type="validation.anomaly")
+        assert sorted((e.payload["kind"], e.payload["feature"]) for e in events) == sorted(received)
+        assert {e.payload["anomaly_id"] for e in events} == set(Anomaly.objects.values_list("id", flat=True))
+        # A check whose transaction rolls back leaves neither anomalies nor events.
+        later = broken + timedelta(minutes=5)
+        serve(later, 1200, seed=5, change=change)
+        before = (Anomaly.objects.count(), events.count())
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert validation_check(model="shop", since=first, now=now + timedelta(minutes=10)).new > 0
+            raise RuntimeError("roll back")
+        assert (Anomaly.objects.count(), events.count()) == before
     finally:
         anomaly_raised.disconnect(receiver)
 

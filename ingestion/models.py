@@ -38,7 +38,7 @@ class ConsumerOffset(models.Model):
     partition = models.IntegerField()
     committed_offset = models.BigIntegerField()
     highwater = models.BigIntegerField(null=True)
-    # Event-time watermark (docs/adr/0020-event-time-watermarks.md): the latest event time read on the
+    # Event-time watermark (docs/adr/0019-event-time-watermarks.md): the latest event time read on the
     # partition, and the last time the consumer had read it to its end (its high-water mark).
     event_time_max = models.DateTimeField(null=True, blank=True)
     caught_up_at = models.DateTimeField(null=True, blank=True)

@@ -1,5 +1,5 @@
 """Offsets each consumer group has processed, written in the batch's transaction; used for lag figures and
-for the event-time watermark that decides when a window may close (docs/adr/0020-event-time-watermarks.md)."""
+for the event-time watermark that decides when a window may close (docs/adr/0019-event-time-watermarks.md)."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ class ConsumerRunner:
         """Handler + offsets table in one transaction; retried on DB errors (the batch is idempotent).
 
         `caught_up`: assigned partitions without records in this batch that have been read to their end,
-        recorded too, so an idle partition does not hold the watermark back (docs/adr/0020).
+        recorded too, so an idle partition does not hold the watermark back (docs/adr/0019).
         """
         next_offsets: dict[tuple[str, int], int] = {}
         for record in records:

@@ -2,7 +2,7 @@
 
 Each consumer batch appends one partial row per (model, window) it saw, in the batch's transaction, so
 consumer processes never update a shared row; compaction later merges a closed window's partial rows
-into one (docs/adr/0018-serving-statistics.md).
+into one (docs/adr/0017-serving-statistics.md).
 """
 
 from __future__ import annotations

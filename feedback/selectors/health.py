@@ -99,7 +99,7 @@ def feedback_health(*, now: datetime | None = None) -> dict:
         },  # fmt: skip
         "pending_windows": states.get("open", 0),
         # Event time the consumer has read up to on every feedback partition; windows past their wall
-        # deadline wait for it (docs/adr/0020-event-time-watermarks.md).
+        # deadline wait for it (docs/adr/0019-event-time-watermarks.md).
         "watermark": watermark.isoformat() if watermark else None,
         "windows_held_by_watermark": held,
         "pre_served": statuses.get("pre_served", 0),

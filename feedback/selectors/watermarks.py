@@ -1,5 +1,5 @@
 """The event-time low watermark of the feedback topic: how far the feedback-join consumer has read, in event
-time, on every partition (docs/adr/0020-event-time-watermarks.md)."""
+time, on every partition (docs/adr/0019-event-time-watermarks.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Closing windows (negatives) and declaring orphans. Called by Celery beat (feedback.tasks.close_due_windows)
 and directly in tests. A window closes when its wall-clock deadline (window end + grace) has passed AND
 the event-time low watermark of the feedback topic has passed it too, so a consumer that lags never turns
-in-window feedback late (docs/adr/0020-event-time-watermarks.md)."""
+in-window feedback late (docs/adr/0019-event-time-watermarks.md)."""
 
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ class Project(models.Model):
     gold_bonus_threshold = models.FloatField(default=0.9)
     budget_cents = models.PositiveIntegerField(null=True, blank=True)
 
-    # Review pass (docs/adr/0025-review-pass-and-rework.md): off, a random share of answers, or all of them.
+    # Review pass (docs/adr/0024-review-pass-and-rework.md): off, a random share of answers, or all of them.
     review_mode = models.CharField(max_length=8, choices=ReviewMode.choices, default=ReviewMode.OFF)
     review_share = models.FloatField(default=0.1, help_text="Share of answers reviewed when the mode is sample.")
     review_reveal_identity = models.BooleanField(

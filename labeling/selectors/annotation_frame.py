@@ -8,7 +8,7 @@ aggregation, resolution and agreement figure is computed from it, so gold, exam 
 cannot reach any of them by another path. `scope="gold"` reads the gold items' annotations instead,
 for the figures that compare raters with known answers.
 
-With `machine=True` the project's model rater (ModelSettings.rater_model, docs/adr/0016) adds one vote
+With `machine=True` the project's model rater (ModelSettings.rater_model, docs/adr/0015) adds one vote
 per item the crowd labeled, under a negative rater id; only aggregation asks for it, so every crowd
 agreement figure reads people's votes only.
 """

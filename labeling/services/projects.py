@@ -132,7 +132,7 @@ def _overlap_errors(project: Project) -> dict[str, str]:
 
 
 def review_options_errors(project: Project) -> dict[str, str]:
-    """The review pass and skip-code settings (docs/adr/0025-review-pass-and-rework.md)."""
+    """The review pass and skip-code settings (docs/adr/0024-review-pass-and-rework.md)."""
     errors: dict[str, str] = {}
     if project.review_mode not in ReviewMode.values:
         errors["review_mode"] = "review_mode must be off, sample or all."

@@ -1,4 +1,4 @@
-"""The review pass: the one write path for Review rows (docs/adr/0025-review-pass-and-rework.md).
+"""The review pass: the one write path for Review rows (docs/adr/0024-review-pass-and-rework.md).
 
 Which answers are reviewed is drawn here, at submit, on the server; nothing in the rater's responses
 depends on the draw. A decision is taken once, under the review row's lock.
@@ -21,7 +21,7 @@ OUTCOMES = {"accept": ReviewState.ACCEPTED, "reject": ReviewState.REJECTED}
 
 
 # One statement for every answer while review is on, drawn or not, gold or not (it writes a row only for a
-# drawn crowd answer), so the submit's work says nothing about the draw or about gold (ADR 0008, ADR 0025).
+# drawn crowd answer), so the submit's work says nothing about the draw or about gold (ADR 0008, ADR 0024).
 _DRAW_SQL = """
 INSERT INTO labeling_review (
     project_id, annotation_id, round, state, reviewer_id, comment, sampled_at, decided_at,

@@ -2,7 +2,7 @@
 
 Served before new work (`labeling.services.next_task`), addressed by its own random task id, submitted once.
 The old value is kept as an AnnotationRevision; the item is re-resolved; the correction is drawn for review
-again like any answer. Pay is not touched here: see docs/adr/0025-review-pass-and-rework.md.
+again like any answer. Pay is not touched here: see docs/adr/0024-review-pass-and-rework.md.
 """
 
 from __future__ import annotations

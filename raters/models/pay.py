@@ -3,7 +3,7 @@
 Money is whole cents of the project's currency (every supported currency has two minor digits), so a
 statement's total is exactly the sum of its ledger entries and an export line is cents / 100, exact.
 Statements and their entry links are immutable (a database trigger refuses UPDATE and DELETE): a
-correction is a new ledger entry, and it falls into the next period (docs/adr/0027-pay-per-hour-and-payouts.md).
+correction is a new ledger entry, and it falls into the next period (docs/adr/0025-pay-per-hour-and-payouts.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Effective pay per hour from server-measured time (docs/adr/0027-pay-per-hour-and-payouts.md).
+"""Effective pay per hour from server-measured time (docs/adr/0025-pay-per-hour-and-payouts.md).
 
 Time that counts: every lease of the project that the rater closed by submitting or skipping (regular,
 gold, rework alike), from the lease being granted to the close, which is within the lease's length. An

@@ -1,5 +1,5 @@
 """Pay policy, payout accounts and pay periods: the only write paths of PayPolicy, PayoutAccount, PayPeriod,
-PayoutStatement and PayoutStatementEntry (docs/adr/0027-pay-per-hour-and-payouts.md).
+PayoutStatement and PayoutStatementEntry (docs/adr/0025-pay-per-hour-and-payouts.md).
 
 Closing a period is all or nothing: under the period's row lock, every unpaid ledger entry of the project
 created before the period's end goes into one statement per rater, the hourly floor is topped up through

@@ -1,9 +1,11 @@
 """Effective pay per hour from server-measured time (docs/adr/0025-pay-per-hour-and-payouts.md).
 
-Time that counts: every lease of the project that the rater closed by submitting or skipping (regular,
-gold, rework alike), from the lease being granted to the close, which is within the lease's length. An
-expired lease counts nothing, nor does one skipped after it expired: the server cannot tell a rater who
-worked from one who walked away, and counting it would pay an idle lease under an hourly floor.
+Time that counts: every lease of the project that the rater closed by submitting or skipping (regular
+and gold alike), from the lease being granted to the close, which is within the lease's length; and every
+rework of a rejected label (docs/adr/0024-review-pass-and-rework.md), unpaid, from the moment it was first
+shown to the corrected submit. An expired lease counts nothing, nor does one skipped after it expired, nor
+a rework that took longer than the project's lease: the server cannot tell a rater who worked from one who
+walked away, and counting it would pay an idle task under an hourly floor.
 Client-reported time is never read. Money: every ledger entry of the project in the window (pay, gold
 bonus, adjustments, top-ups).
 """
@@ -32,8 +34,19 @@ FROM (
                 ELSE GREATEST(0, (EXTRACT(EPOCH FROM closed_at - leased_at) * 1000))::bigint END AS ms
     FROM labeling_assignment
     WHERE project_id = %(project)s AND status IN (%(submitted)s, %(skipped)s)
-      AND closed_at >= %(since)s AND closed_at < %(until)s {rater}
+      AND closed_at >= %(since)s AND closed_at < %(until)s
+    UNION ALL
+    SELECT a.rater_id,
+           CASE WHEN r.rework_done_at - r.rework_served_at > make_interval(secs => p.lease_seconds) THEN 0
+                ELSE GREATEST(0, (EXTRACT(EPOCH FROM r.rework_done_at - r.rework_served_at) * 1000))::bigint
+           END AS ms  -- a rework kept open past a lease's length is idle, like an expired lease
+    FROM labeling_review r
+    JOIN labeling_annotation a ON a.id = r.annotation_id
+    JOIN labeling_project p ON p.id = r.project_id
+    WHERE r.project_id = %(project)s AND r.rework_served_at IS NOT NULL
+      AND r.rework_done_at >= %(since)s AND r.rework_done_at < %(until)s
 ) t
+{rater}
 GROUP BY rater_id
 """
 
@@ -60,7 +73,7 @@ def worked_time(
         "until": until or _FAR,
         "rater": rater_id,
     }
-    sql = _WORKED_SQL.format(rater="AND rater_id = %(rater)s" if rater_id is not None else "")
+    sql = _WORKED_SQL.format(rater="WHERE rater_id = %(rater)s" if rater_id is not None else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -60,6 +60,41 @@ def test_a_lease_skipped_after_it_expired_counts_nothing(make_project, make_rate
     assert pay_period_close(period_id=period.pk, actor=None).top_up_cents == 40
 
 
+def test_rework_of_a_rejected_label_is_unpaid_time_that_counts_and_an_idle_rework_counts_nothing(
+    make_project, make_rater, make_user, monkeypatch
+):
+    from labeling.models import Review, ReviewState
+    from labeling.services.projects import membership_add
+    from labeling.services.review import review_decide
+    from labeling.services.rework import rework_serve, rework_submit
+
+    monkeypatch.setattr("labeling.services.rework._resolve_later", lambda item_id: None)
+    # Given a project that reviews every answer, a rater who labels one task in 60 s, and a reviewer
+    project = make_project(regular=3, pay_per_annotation_cents=10, lease_seconds=600, overlap=1, review_mode="all")
+    rater = make_rater(project)
+    reviewer = make_user(name="rev")
+    membership_add(project=project, user=reviewer, role="reviewer")
+    work(project, rater, seconds=60)
+
+    def reject_and_rework(*, seconds: float) -> None:
+        review = Review.objects.get(project=project, state=ReviewState.PENDING)
+        review_decide(review_id=review.pk, reviewer=reviewer, outcome="reject", comment="Read it again.")
+        assert rework_serve(project=project, rater=rater) is not None
+        Review.objects.filter(pk=review.pk).update(rework_served_at=timezone.now() - timedelta(seconds=seconds))
+        rework_submit(review_id=review.pk, rater=rater, value="negative")
+
+    # When the reviewer rejects it and the rater corrects it 90 s after the rework was shown
+    reject_and_rework(seconds=90)
+    # Then the 90 s count (unpaid: the ledger still holds the one label's 10 cents)
+    row = rater_pay(project=project)[0]
+    assert 150_000 <= row.worked_ms < 151_000 and row.paid_cents == 10 and row.tasks == 2
+
+    # And a rework left open for two lease lengths before it was sent counts nothing (an idle task)
+    reject_and_rework(seconds=1200)
+    row = rater_pay(project=project)[0]
+    assert 150_000 <= row.worked_ms < 151_000 and row.tasks == 3
+
+
 def test_rounding_rules_are_integer_and_in_the_raters_favour():
     assert floor_top_up_cents(floor_cents=600, worked_ms=420_000, earned_cents=30) == 40  # 70.0 - 30
     assert floor_top_up_cents(floor_cents=600, worked_ms=1, earned_cents=0) == 1  # 0.00016 cents rounds up

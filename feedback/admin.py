@@ -58,3 +58,16 @@ class ServingStatisticsAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(models.DelayDistribution)
+class DelayDistributionAdmin(admin.ModelAdmin):
+    """Read-only: the periodic delay estimate writes it (feedback.services.delays)."""
+
+    list_display = ("rule", "computed_at", "horizon_seconds", "cohort_requests", "conversion_rate")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -163,3 +163,38 @@ class ItemFlagAdmin(ReadOnlyAdmin):
     list_display = ("id", "project", "item", "reason", "instruction_version", "created_at", "replied_at")
     list_filter = ("reason",)
     raw_id_fields = ("project", "item", "rater", "assignment", "instruction_version", "replied_by")
+
+
+@admin.register(models.Prediction)
+class PredictionAdmin(ReadOnlyAdmin):
+    """Written by the prediction import only (API, CLI): the admin shows them."""
+
+    list_display = ("id", "project", "item", "model", "version", "value", "score", "created_at")
+    list_filter = ("model",)
+    raw_id_fields = ("project", "item")
+
+
+@admin.register(models.ModelSettings)
+class ModelSettingsAdmin(ReadOnlyAdmin):
+    list_display = ("project", "rater_model", "rater_version", "preannotations", "active_learning")
+    raw_id_fields = ("project",)
+
+
+@admin.register(models.ItemModelState)
+class ItemModelStateAdmin(ReadOnlyAdmin):
+    list_display = ("item", "project", "stream", "uncertainty", "updated_at")
+    raw_id_fields = ("item", "project")
+
+
+@admin.register(models.SuggestionExposure)
+class SuggestionExposureAdmin(ReadOnlyAdmin):
+    list_display = ("assignment", "project", "item", "shown", "model", "version")
+    raw_id_fields = ("assignment", "project", "item", "rater")
+
+
+@admin.register(models.MachineReliability)
+class MachineReliabilityAdmin(ReadOnlyAdmin):
+    """A model's reliability as a machine rater, refitted with the people's (docs/adr/0015)."""
+
+    list_display = ("project", "rater_key", "method", "reliability", "annotation_count", "updated_at")
+    raw_id_fields = ("project",)

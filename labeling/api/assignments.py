@@ -112,8 +112,8 @@ class TaskNextApi(APIView):
         assignment = task_next(project=project, rater=request.user)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        assignment.suggestion_shown = lease_suggestion(assignment=assignment)
-        return Response({**TaskOutputSerializer(assignment).data, "suggestion": assignment.suggestion_shown})
+        suggestion = lease_suggestion(assignment=assignment)
+        return Response({**TaskOutputSerializer(assignment).data, "suggestion": suggestion})
 
 
 class TaskSubmitApi(APIView):

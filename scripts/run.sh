@@ -24,7 +24,7 @@ trap cleanup EXIT INT TERM
 
 celery -A config worker --loglevel INFO --concurrency 2 >.local/logs/worker.log 2>&1 & pids+=($!)
 celery -A config beat --loglevel INFO --schedule .local/celerybeat-schedule >.local/logs/beat.log 2>&1 & pids+=($!)
-python manage.py run_consumer feedback-join >.local/logs/consumer.log 2>&1 & pids+=($!)
+FEEDBACK_CONSUMER_INSTANCE_ID='{hostname}' python manage.py run_consumer feedback-join >.local/logs/consumer.log 2>&1 & pids+=($!)
 gunicorn config.wsgi:application --bind 127.0.0.1:8000 --workers 2 --timeout 60 \
   --env DJANGO_SETTINGS_MODULE="$DJANGO_SETTINGS_MODULE" >.local/logs/web.log 2>&1 & pids+=($!)
 

@@ -152,6 +152,11 @@ SPECTACULAR_SETTINGS = {
         "DirectLabelSourceEnum": "feedback.models.labels.LabelSource",
         "WebhookEndpointStatusEnum": "config.webhooks.models.EndpointStatus",
         "WebhookDeliveryStatusEnum": "config.webhooks.models.DeliveryStatus",
+        "AnomalyStateEnum": "datasets.models.AnomalyState",
+        "ReviewStateEnum": "labeling.models.review.ReviewState",
+        "PayPeriodStateEnum": "raters.models.pay.PeriodState",
+        "ItemImportFormatEnum": "labeling.services.item_formats.FORMATS",
+        "PayoutExportFormatEnum": "raters.selectors.payouts.FORMATS",
     },
     # Every operation documents the error codes the exception handler returns (config/openapi.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.error_responses"],

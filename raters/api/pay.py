@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from config.exceptions import ForbiddenError
 from labeling.models import Project
 from labeling.selectors.projects import user_can_manage
-from raters.models import PayPeriod, Platform
+from raters.models import PayPeriod, PeriodState, Platform
 from raters.models.pay import CURRENCIES
 from raters.selectors.pay import my_pay, pay_policy_for, project_pay
 from raters.selectors.payouts import FORMATS, amount_text, period_statements, rater_statements
@@ -81,7 +81,7 @@ class PeriodOutSerializer(serializers.Serializer):
     project_id = serializers.IntegerField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    state = serializers.ChoiceField(choices=["open", "closed", "exported"])
+    state = serializers.ChoiceField(choices=PeriodState.choices)
     currency = serializers.CharField(allow_null=True)
     hourly_floor_cents = serializers.IntegerField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)

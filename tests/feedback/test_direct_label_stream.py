@@ -51,7 +51,7 @@ def test_the_topic_equals_the_direct_label_table_with_corrections(settings, kafk
     # Given requests, clicks on a third of them inside the window, and the windows closed (final labels)
     feed(*[req(request_bytes(f"r{i:03d}")) for i in range(N)])
     feed(*[fb(event_bytes(f"e{i}", f"r{i:03d}")) for i in range(0, N, 3)])
-    windows_close_due(now=T0 + timedelta(minutes=12))
+    windows_close_due(now=T0 + timedelta(minutes=12), watermark=T0 + timedelta(minutes=12))
     # And late clicks that flip some closed negatives into positives (a second version each)
     late = [f"r{i:03d}" for i in range(1, N, 5) if i % 3]  # negatives (clicked ones stay positive)
     feed(*[fb(event_bytes(f"late-{r}", r, at=T0 + timedelta(minutes=30))) for r in late])
@@ -97,7 +97,7 @@ def test_the_topic_equals_the_direct_label_table_with_corrections(settings, kafk
 def test_off_by_default_no_stream_rows(settings):
     make_rule()
     feed(req(request_bytes("r1")), fb(event_bytes("e1", "r1")))
-    windows_close_due(now=T0 + timedelta(minutes=12))
+    windows_close_due(now=T0 + timedelta(minutes=12), watermark=T0 + timedelta(minutes=12))
     assert not OutboxEvent.objects.filter(channel=Channel.STREAM).exists()
     # The batched webhook event is written either way
     event = OutboxEvent.objects.get(event_type="direct_label.finalised")

@@ -9,6 +9,7 @@ import pytest
 from scipy.spatial.distance import chebyshev as scipy_chebyshev
 from scipy.spatial.distance import jensenshannon
 
+from datasets import conf as datasets_conf
 from feedback.statistics.checks import window_check
 from feedback.statistics.distances import (
     chebyshev_distance,
@@ -21,17 +22,7 @@ from feedback.statistics.distances import (
 from feedback.statistics.profile import MAX_CATEGORIES, OTHER, Profile, features_flatten, profile_build
 from feedback.statistics.schema import schema_infer
 
-DEFAULTS = {
-    "type_fraction": 0.0,
-    "unseen_fraction": 0.0,
-    "presence_drop": 0.1,
-    "null_rate_increase": 0.05,
-    "out_of_range_fraction": 0.01,
-    "chebyshev": 0.1,
-    "jensen_shannon": 0.05,
-    "extra_presence": 0.0,
-    "label_rate": 0.1,
-}
+DEFAULTS = datasets_conf.DEFAULTS["THRESHOLDS"]  # the shipped defaults, as the checks read them
 
 
 def test_chebyshev_hand_computed_and_scipy():

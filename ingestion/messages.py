@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,14 @@ from ingestion.timestamps import rfc3339_parse
 SUPPORTED_SCHEMA_VERSIONS = {1}
 # Integers a float64 (JavaScript, pandas) holds exactly; beyond them an integer is kept as its decimal string.
 EXACT_INT_LIMIT = 2**53 - 1
-_LONG_DIGITS = re.compile(rb"\d{16,}")
+# A run of 16 digits (every integer beyond 2^53 has one): digits mapped to "0" by bytes.translate, then a
+# substring search; both are C loops, several times faster per message than a regex scan.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_SIXTEEN_DIGITS = b"0" * 16
+
+
+def _has_long_digit_run(raw: bytes) -> bool:
+    return _SIXTEEN_DIGITS in raw.translate(_DIGITS_TO_ZERO)
 
 
 class InvalidMessage(Exception):
@@ -61,7 +67,7 @@ def _load(raw: bytes | None, max_bytes: int) -> dict:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidMessage("malformed_json", str(exc)[:200])
-    if _LONG_DIGITS.search(raw):
+    if _has_long_digit_run(raw):
         # orjson turns integers beyond 64 bits into floats; the standard library keeps every integer exact.
         data = json.loads(raw)
         for name in ("features", "prediction", "context"):

@@ -59,7 +59,7 @@ ON CONFLICT (request_id) DO UPDATE SET
     rule_id = EXCLUDED.rule_id, window_end = EXCLUDED.window_end, close_at = EXCLUDED.close_at,
     sample_key = EXCLUDED.sample_key, received_at = EXCLUDED.received_at
 WHERE r.state IN ('awaiting', 'orphaned') AND EXCLUDED.state <> 'awaiting'
-RETURNING r.request_id, r.state
+RETURNING r.request_id, r.state, r.xmax <> 0 AS filled
 """
 
 # An event's fate, from its request (already locked by this transaction) and the request's rule.
@@ -265,10 +265,11 @@ def feedback_batch_join(
                     copy.write_row((e.event_id, e.request_id, e.type, e.occurred_at, e.value))
         cursor.execute(_UPSERT_REQUESTS, {"now": now})
         changed = cursor.fetchall()
-        became_real = [request_id for request_id, state in changed if state != "awaiting"]
-        outcome.requests_new = sum(1 for _, s in changed if s in ("open", "unjoinable"))
-        outcome.requests_unjoinable = sum(1 for _, s in changed if s == "unjoinable")
-        outcome.requests_suppressed = sum(1 for _, s in changed if s == "suppressed")
+        became_real = [request_id for request_id, state, _ in changed if state != "awaiting"]
+        filled = [request_id for request_id, state, was_there in changed if was_there and state != "awaiting"]
+        outcome.requests_new = sum(1 for _, s, _ in changed if s in ("open", "unjoinable"))
+        outcome.requests_unjoinable = sum(1 for _, s, _ in changed if s == "unjoinable")
+        outcome.requests_suppressed = sum(1 for _, s, _ in changed if s == "suppressed")
         outcome.requests_duplicate = real_requests - len(became_real)
         fates: list[tuple[str, str]] = []
         if event_rows:
@@ -277,8 +278,8 @@ def feedback_batch_join(
             fates.extend(inserted)
             outcome.events_new = len(inserted)
             outcome.events_duplicate = len(events) - outcome.events_new
-        if became_real:
-            cursor.execute(_CLASSIFY_WAITING, {"ids": became_real, "skew": skew})
+        if filled:
+            cursor.execute(_CLASSIFY_WAITING, {"ids": filled, "skew": skew})
             for request_id, status, was in cursor.fetchall():
                 fates.append((request_id, status))
                 if was == "orphan":

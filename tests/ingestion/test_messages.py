@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from ingestion import messages, timestamps
 from ingestion.messages import InvalidMessage, feedback_decode, request_decode
 
 SCHEMAS = Path(__file__).resolve().parent.parent.parent / "ingestion" / "schemas"
@@ -137,3 +140,49 @@ def test_big_integers_in_features_are_kept_exactly_as_strings():
     }  # fmt: skip
     assert message.prediction == {"item": str(2**60)}
     assert int(message.features["id"]) == 1152921504606846976
+
+
+def _general_parse(text: str):
+    """The regex-and-fields path alone (the fast path disabled), the reference the fast path must equal."""
+    saved = timestamps._COMMON
+    timestamps._COMMON = re.compile(r"(?!)")
+    try:
+        return timestamps.rfc3339_parse(text)
+    finally:
+        timestamps._COMMON = saved
+
+
+def test_the_fast_timestamp_path_equals_the_general_one_on_random_strings():
+    rng = random.Random(20261201)
+
+    def part(low: int, high: int) -> int:
+        return rng.randint(low, high) if rng.random() > 0.05 else rng.randint(0, 99)  # some out of range
+
+    outcomes = {"ok": 0, "error": 0}
+    for _ in range(20_000):
+        fraction = rng.choice(["", "." + "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 9)))])
+        offset = rng.choice(["Z", "z", "+00:00", "-00:00", f"{rng.choice('+-')}{part(0, 23):02d}:{part(0, 59):02d}"])
+        text = (
+            f"{rng.choice(['2026', '0001', '9999', '2024', '1900'])}-{part(1, 12):02d}-{part(1, 31):02d}"
+            f"{rng.choice('TTTt')}{part(0, 23):02d}:{part(0, 59):02d}:{part(0, 60):02d}{fraction}{offset}"
+        )
+        try:
+            fast = timestamps.rfc3339_parse(text)
+        except ValueError:
+            fast = None
+        try:
+            general = _general_parse(text)
+        except ValueError:
+            general = None
+        assert fast == general, text
+        assert fast is None or fast.utcoffset() == general.utcoffset(), text
+        outcomes["ok" if fast else "error"] += 1
+    assert outcomes["ok"] > 10_000 and outcomes["error"] > 1_000  # both kinds were exercised
+
+
+@pytest.mark.parametrize(
+    ("digits", "long_run"),
+    [("9" * 15, False), ("1" * 16, True), ("12345678901234567", True), ("2026-12-01T13:27:20.287123", False)],
+)
+def test_the_digit_run_check_finds_every_integer_that_may_be_inexact(digits, long_run):
+    assert messages._has_long_digit_run(f'{{"x": "{digits}"}}'.encode()) is long_run

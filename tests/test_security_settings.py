@@ -105,3 +105,65 @@ def test_production_security_headers_and_cookies():
         "True",
         "django.core.mail.backends.smtp.EmailBackend",
     ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"FEEDBACK_FEATURE_PATHS_REPLACE_DEFAULTS": "1"},
+            "FEEDBACK_FEATURE_PATHS_REPLACE_DEFAULTS=1 with an empty FEEDBACK_FEATURE_PATHS_DROP",
+        ),
+        (
+            {"FEEDBACK_FEATURE_PATHS_REPLACE_DEFAULTS": "1", "FEEDBACK_FEATURE_PATHS_DROP": ""},
+            "or set FEEDBACK_ALLOW_UNREDACTED_FEATURES=1",
+        ),
+        (
+            {"FEEDBACK_FEATURE_PATHS_REPLACE_DEFAULTS": "1", "FEEDBACK_ALLOW_UNREDACTED_FEATURES": "0"},
+            "email, user.email and user.phone would be stored as sent",
+        ),
+        ({"FEEDBACK_CLOCK_SKEW_ALLOWANCE_S": "-1"}, "FEEDBACK_CLOCK_SKEW_ALLOWANCE_S must be between 0 and 300"),
+        ({"FEEDBACK_CLOCK_SKEW_ALLOWANCE_S": "301"}, "FEEDBACK_CLOCK_SKEW_ALLOWANCE_S must be between 0 and 300"),
+        ({"FEEDBACK_IDLE_PARTITION_LATENESS_S": "-1"}, "FEEDBACK_IDLE_PARTITION_LATENESS_S must be 0 or more"),
+        ({"FEEDBACK_DEAD_LETTER_RETENTION_DAYS": "0"}, "FEEDBACK_DEAD_LETTER_RETENTION_DAYS must be at least 1"),
+        ({"FEEDBACK_DEAD_LETTER_RETENTION_DAYS": "-3"}, "FEEDBACK_DEAD_LETTER_RETENTION_DAYS must be at least 1"),
+    ],
+)
+def test_production_refuses_unsafe_feedback_settings(overrides, message):
+    result = _run(SETUP, _production_env(**overrides))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_accepts_safe_feedback_settings():
+    """The bounds themselves, a replaced drop list that is not empty, and the explicit acknowledgement pass."""
+    show = (
+        "import django; django.setup(); from feedback import conf as c; "
+        "print(c.feature_paths_drop(), c.clock_skew_allowance_s(), c.idle_partition_lateness_s(), "
+        "c.dead_letter_retention_days())"
+    )
+    for overrides, expected in (
+        (
+            {"FEEDBACK_FEATURE_PATHS_REPLACE_DEFAULTS": "1", "FEEDBACK_FEATURE_PATHS_DROP": "user.email,card",
+             "FEEDBACK_CLOCK_SKEW_ALLOWANCE_S": "300", "FEEDBACK_IDLE_PARTITION_LATENESS_S": "0",
+             "FEEDBACK_DEAD_LETTER_RETENTION_DAYS": "1"},
+            "['user.email', 'card'] 300.0 0.0 1.0",
+        ),
+        (
+            {"FEEDBACK_FEATURE_PATHS_REPLACE_DEFAULTS": "1", "FEEDBACK_ALLOW_UNREDACTED_FEATURES": "1"},
+            "[] 0.0 5.0 14.0",
+        ),
+    ):  # fmt: skip
+        result = _run([sys.executable, "-c", show], _production_env(**overrides))
+        assert result.returncode == 0, (overrides, result.stderr)
+        assert result.stdout.strip() == expected
+
+
+def test_feedback_defaults_pass_the_production_rules():
+    """production.py checks only what the environment sets; the defaults it leaves in place must pass too."""
+    from config.feedback_rules import feedback_settings_problems
+    from feedback.conf import DEFAULTS
+
+    assert feedback_settings_problems(DEFAULTS, allow_unredacted=False) == []
+    assert feedback_settings_problems({**DEFAULTS, "FEATURE_PATHS_REPLACE_DEFAULTS": True}, allow_unredacted=False)

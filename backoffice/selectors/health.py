@@ -46,6 +46,85 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def _duration(seconds: float | None) -> str:
+    """A short age: 42 s, 12 min, 3.5 h, 2.1 d."""
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} d"
+
+
+WATERMARK_COLOR = "#dc2626"
+
+
+def _watermark(health: dict) -> dict:
+    """The event-time watermark panel: per-partition chart, KPIs and a sentence on what blocks closing.
+
+    Everything comes from the snapshot's `watermark_partitions` (feedback.selectors.watermarks), so the page
+    and the health API show the same figures; a snapshot from before they were recorded gives the empty state.
+    """
+    rows = health.get("watermark_partitions") or []
+    unknown = health.get("partitions_without_event_time") or []
+    held = health.get("windows_held_by_watermark", 0)
+    lateness = health.get("idle_partition_lateness_s")
+    kpis = [
+        {"label": "Low watermark age", "value": _duration(health.get("watermark_age_s")),
+         "sub": "wall clock minus the event time read on every partition",
+         "bad": health.get("watermark") is None and bool(rows)},
+        {"label": "Held by the watermark", "value": f"{held:,}",
+         "sub": "windows past their deadline, not yet past the watermark", "bad": bool(held)},
+        {"label": "Partitions without event time", "value": f"{len(unknown):,}",
+         "sub": "no event read and never caught up", "bad": bool(unknown)},
+    ]  # fmt: skip
+    if not rows:
+        blocking = "The feedback consumer has recorded no partition yet: no window closes on event time."
+    elif unknown:
+        names = ", ".join(str(p) for p in unknown)
+        blocking = (
+            f"Partition{'s' if len(unknown) > 1 else ''} {names} {'have' if len(unknown) > 1 else 'has'} no "
+            "event time yet (nothing read, never caught up): no window closes until "
+            f"{'they report' if len(unknown) > 1 else 'it reports'} one."
+        )
+    else:
+        holder = ", ".join(str(row["partition"]) for row in rows if row["holds_watermark"])
+        blocking = f"Partition {holder} holds the low watermark."
+    labels = [f"p{row['partition']}{' (low)' if row['holds_watermark'] else ''}" for row in rows]
+    notes = []
+    for row in rows:
+        lag = "unknown" if row["lag"] is None else f"{row['lag']:,}"
+        if row["effective"] is None:
+            notes.append(f"no event time yet; offset lag {lag}")
+        else:
+            source = "latest event read" if row["source"] == "events" else f"caught up, less {lateness:g} s"
+            notes.append(f"event time {row['effective']} ({source}); offset lag {lag}")
+    svg = bar_chart(
+        title="Event time behind the wall clock per feedback partition",
+        labels=labels,
+        values=[row["behind_s"] for row in rows],
+        colors=[WATERMARK_COLOR if row["holds_watermark"] else None for row in rows],
+        notes=notes,
+        y_label="seconds behind",
+    )
+    table = [
+        {
+            "partition": row["partition"],
+            "behind": _duration(row["behind_s"]),
+            "effective": row["effective"] or "—",
+            "source": {"events": "latest event read", "caught_up": "caught up"}.get(row["source"] or "", "none"),
+            "lag": "—" if row["lag"] is None else f"{row['lag']:,}",
+            "holds": row["holds_watermark"],
+        }
+        for row in rows
+    ]
+    return {"kpis": kpis, "svg": svg, "blocking": blocking, "rows": table, "empty": not rows,
+            "lateness_s": lateness}  # fmt: skip
+
+
 def health_page() -> dict:
     data, freshness = section_snapshot(section="health")
     health = data.get("health")
@@ -153,4 +232,5 @@ def health_page() -> dict:
         "chart_list": charts,
         "dead_letters": [{"reason": reason, "count": count} for reason, count in reasons],
         "lag": lag,
+        "watermark": _watermark(health),
     }

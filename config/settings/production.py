@@ -1,10 +1,12 @@
-"""Production: refuses to start with a missing or placeholder secret, DEBUG on, or a wildcard host.
+"""Production: refuses to start with a missing or placeholder secret, DEBUG on, a wildcard host, or
+direct-labeling settings that would store personal data or lose labels (config/feedback_rules.py).
 
 `manage.py check --deploy` passes with only the environment variables of .env.example set to real values.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.feedback_rules import feedback_settings_problems
 from config.settings.base import *  # noqa: F401,F403
 from config.settings.base import ALLOWED_HOSTS, DEBUG, FEEDBACK, SECRET_KEY, WEBHOOKS, env, env_bool
 
@@ -42,6 +44,12 @@ if not FEEDBACK.get("HASH_SALT"):
     raise ImproperlyConfigured("FEEDBACK_HASH_SALT must be set in production (it keys the hashed feature paths).")
 if _is_placeholder(FEEDBACK["HASH_SALT"]):
     raise ImproperlyConfigured("FEEDBACK_HASH_SALT is a placeholder from .env.example; set a random value.")
+# FEEDBACK_ALLOW_UNREDACTED_FEATURES=1 is the operator's statement that the features carry no personal data.
+_feedback_problems = feedback_settings_problems(
+    FEEDBACK, allow_unredacted=env_bool("FEEDBACK_ALLOW_UNREDACTED_FEATURES")
+)
+if _feedback_problems:
+    raise ImproperlyConfigured(" ".join(_feedback_problems))
 if WEBHOOKS.get("BLOCK_PRIVATE_ADDRESSES") is False:
     raise ImproperlyConfigured(
         "WEBHOOKS_BLOCK_PRIVATE_ADDRESSES cannot be off in production: webhooks could reach internal services (SSRF)."

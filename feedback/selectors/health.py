@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from feedback.models import FeedbackCounter
-from feedback.selectors.watermarks import feedback_low_watermark
+from feedback.selectors.watermarks import feedback_partition_event_times
 
 RATE_WINDOW = timedelta(minutes=5)
 
@@ -61,6 +61,11 @@ def dead_letter_reasons() -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def _serialized(row: dict) -> dict:
+    """The row as JSON-able data (the health API and the dashboard's cached snapshot store it)."""
+    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}
+
+
 def feedback_health(*, now: datetime | None = None) -> dict:
     """Everything the dashboard shows about the join, as plain data.
 
@@ -82,9 +87,16 @@ def feedback_health(*, now: datetime | None = None) -> dict:
             [since.replace(second=0, microsecond=0)],
         )
         recent_events = int(cursor.fetchone()[0])
-        cursor.execute("SELECT count(*) FROM feedback_inferencerequest WHERE state = 'open' AND close_at <= %s", [now])
+        event_times = feedback_partition_event_times(now=now)
+        watermark = event_times["low_watermark"]
+        # Past the wall deadline but not past the watermark: what the watermark holds (the others close on
+        # beat's next run).
+        cursor.execute(
+            "SELECT count(*) FROM feedback_inferencerequest WHERE state = 'open' AND close_at <= %s"
+            " AND (%s::timestamptz IS NULL OR close_at > %s)",
+            [now, watermark, watermark],
+        )
         held = cursor.fetchone()[0]
-    watermark = feedback_low_watermark()
     events_total = sum(statuses.values())
     joined = statuses.get("applied", 0) + statuses.get("late_applied", 0)
     elapsed = (now - since.replace(second=0, microsecond=0)).total_seconds()
@@ -102,6 +114,10 @@ def feedback_health(*, now: datetime | None = None) -> dict:
         # deadline wait for it (docs/adr/0019-event-time-watermarks.md).
         "watermark": watermark.isoformat() if watermark else None,
         "windows_held_by_watermark": held,
+        "watermark_age_s": event_times["low_watermark_age_s"],
+        "idle_partition_lateness_s": event_times["lateness_s"],
+        "watermark_partitions": [_serialized(row) for row in event_times["partitions"]],
+        "partitions_without_event_time": event_times["unknown"],
         "pre_served": statuses.get("pre_served", 0),
         "feedback_events": statuses,
         "join_rate": round(joined / events_total, 4) if events_total else None,

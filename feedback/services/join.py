@@ -21,8 +21,8 @@ from feedback.services.counters import counters_add
 
 _TEMP_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS fj_req (
-    request_id text, state text, model text, model_version text, served_at timestamptz, features jsonb,
-    prediction jsonb, user_id text, item_id text, context jsonb, sample_key float8
+    request_id text, state text, model text, model_version text, served_at timestamptz, features text,
+    prediction text, user_id text, item_id text, context text, sample_key float8
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS fj_fb (
     event_id text, request_id text, type text, occurred_at timestamptz, value float8
@@ -32,6 +32,11 @@ CREATE TEMP TABLE IF NOT EXISTS fj_lbl (
 ) ON COMMIT DELETE ROWS;
 DELETE FROM fj_req; DELETE FROM fj_fb; DELETE FROM fj_lbl;
 """
+
+# Binary COPY with the types declared: about half the time of text COPY per row (no per-value type lookup,
+# no escaping). The JSON columns travel as text (orjson already wrote them) and become jsonb in the upsert.
+_REQ_COPY_TYPES = ["text", "text", "text", "text", "timestamptz", "text", "text", "text", "text", "text", "float8"]
+_FB_COPY_TYPES = ["text", "text", "text", "timestamptz", "float8"]
 
 # Real requests fill a placeholder (awaiting/orphaned) but never overwrite a request already stored:
 # a duplicate request is a no-op. ON CONFLICT DO UPDATE locks the conflicting row even when WHERE is false.
@@ -43,7 +48,8 @@ INSERT INTO feedback_inferencerequest AS r (
 SELECT t.request_id,
        CASE WHEN t.state = 'request' THEN CASE WHEN rule.id IS NULL THEN 'unjoinable' ELSE 'open' END
             ELSE t.state END,
-       t.model, t.model_version, t.served_at, t.features, t.prediction, t.user_id, t.item_id, t.context,
+       t.model, t.model_version, t.served_at, t.features::jsonb, t.prediction::jsonb, t.user_id, t.item_id,
+       t.context::jsonb,
        rule.id, t.served_at + rule."window", t.served_at + rule."window" + rule.grace, t.sample_key,
        %(now)s, CASE WHEN t.state = 'awaiting' THEN NULL ELSE %(now)s::timestamptz END
 FROM fj_req t
@@ -252,15 +258,19 @@ def feedback_batch_join(
         cursor.execute(_TEMP_TABLES)
         with cursor.copy(
             "COPY fj_req (request_id, state, model, model_version, served_at, features, prediction, user_id,"
-            " item_id, context, sample_key) FROM STDIN"
+            " item_id, context, sample_key) FROM STDIN (FORMAT BINARY)"
         ) as copy:
+            copy.set_types(_REQ_COPY_TYPES)
             for r in request_rows:
                 copy.write_row(
                     (r.request_id, r.state, r.model, r.model_version, r.served_at, r.features_json,
                      r.prediction_json, r.user_id, r.item_id, r.context_json, r.sample_key)
                 )  # fmt: skip
         if event_rows:
-            with cursor.copy("COPY fj_fb (event_id, request_id, type, occurred_at, value) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY fj_fb (event_id, request_id, type, occurred_at, value) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(_FB_COPY_TYPES)
                 for e in event_rows:
                     copy.write_row((e.event_id, e.request_id, e.type, e.occurred_at, e.value))
         cursor.execute(_UPSERT_REQUESTS, {"now": now})

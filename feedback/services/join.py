@@ -187,6 +187,8 @@ class RequestRow:
     item_id: str | None = None
     context_json: str | None = None
     sample_key: float | None = None
+    # The same features as a dict (after privacy), so serving statistics need not parse features_json again.
+    features: dict | None = None
 
 
 @dataclass(slots=True)

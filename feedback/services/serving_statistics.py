@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.db import connection, transaction
@@ -35,22 +35,26 @@ def serving_statistics_record(*, requests: list[RequestRow], now: datetime) -> i
     if not feedback_conf.serving_statistics_enabled():
         return 0
     seconds = feedback_conf.serving_statistics_window_seconds()
-    groups: dict[tuple[str, datetime], dict[str, str]] = defaultdict(dict)
+    # Grouped on integer epoch seconds (one datetime per window, not per request); the first copy of a
+    # request in the batch counts, as in the join.
+    groups: dict[tuple[str, int], dict[str, dict]] = defaultdict(dict)
     for row in requests:
         if row.state != "request" or row.features_json is None:
             continue
-        served = row.served_at or now
-        groups[(row.model, window_floor(served, seconds))][row.request_id] = row.features_json  # dedup in batch
+        epoch = int((row.served_at or now).timestamp())
+        group = groups[(row.model, epoch - epoch % seconds)]
+        if row.request_id not in group:
+            group[row.request_id] = row.features if row.features is not None else orjson.loads(row.features_json)
     if not groups:
         return 0
     ServingStatistics.objects.bulk_create(
         [
             ServingStatistics(
                 model=model,
-                window_start=start,
+                window_start=datetime.fromtimestamp(start, tz=UTC),
                 window_seconds=seconds,
                 rows=len(features),
-                statistics=profile_build(orjson.loads(text) for text in features.values()).to_bytes(),
+                statistics=profile_build(features.values()).to_bytes(),
                 created_at=now,
             )  # fmt: skip
             for (model, start), features in sorted(groups.items())

@@ -61,6 +61,7 @@ def records_decode_timed(
                 if policy.is_opted_out(message.user_id):
                     requests.append(RequestRow(request_id=message.request_id, state="suppressed"))
                     continue
+                features = features_apply_privacy(message.features, policy=policy)
                 requests.append(
                     RequestRow(
                         request_id=message.request_id,
@@ -68,12 +69,13 @@ def records_decode_timed(
                         model=message.model,
                         model_version=message.model_version,
                         served_at=message.served_at,
-                        features_json=_dumps(features_apply_privacy(message.features, policy=policy)),
+                        features_json=_dumps(features),
                         prediction_json=_dumps(message.prediction),
                         user_id=message.user_id,
                         item_id=message.item_id,
                         context_json=None if message.context is None else _dumps(message.context),
                         sample_key=sample_key(message.request_id),
+                        features=features,
                     )
                 )
             elif record.topic == feedback_topic:

@@ -30,7 +30,9 @@ CREATE TEMP TABLE IF NOT EXISTS fj_fb (
 CREATE TEMP TABLE IF NOT EXISTS fj_lbl (
     request_id text, label float8, weight float8, event_ids jsonb, any_late boolean, state text
 ) ON COMMIT DELETE ROWS;
-DELETE FROM fj_req; DELETE FROM fj_fb; DELETE FROM fj_lbl;
+CREATE TEMP TABLE IF NOT EXISTS fj_filled (request_id text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS fj_touched (request_id text) ON COMMIT DELETE ROWS;
+DELETE FROM fj_req; DELETE FROM fj_fb; DELETE FROM fj_lbl; DELETE FROM fj_filled; DELETE FROM fj_touched;
 """
 
 # Binary COPY with the types declared: about half the time of text COPY per row (no per-value type lookup,
@@ -41,6 +43,7 @@ _FB_COPY_TYPES = ["text", "text", "text", "timestamptz", "float8"]
 # Real requests fill a placeholder (awaiting/orphaned) but never overwrite a request already stored:
 # a duplicate request is a no-op. ON CONFLICT DO UPDATE locks the conflicting row even when WHERE is false.
 _UPSERT_REQUESTS = """
+WITH up AS (
 INSERT INTO feedback_inferencerequest AS r (
     request_id, state, model, model_version, served_at, features, prediction, user_id, item_id, context,
     rule_id, window_end, close_at, sample_key, first_seen_at, received_at
@@ -66,6 +69,10 @@ ON CONFLICT (request_id) DO UPDATE SET
     sample_key = EXCLUDED.sample_key, received_at = EXCLUDED.received_at
 WHERE r.state IN ('awaiting', 'orphaned') AND EXCLUDED.state <> 'awaiting'
 RETURNING r.request_id, r.state, r.xmax <> 0 AS filled
+), filled AS (
+    INSERT INTO fj_filled SELECT request_id FROM up WHERE filled AND state <> 'awaiting'
+)
+SELECT state, count(*), count(*) FILTER (WHERE filled) FROM up GROUP BY state
 """
 
 # An event's fate, from its request (already locked by this transaction) and the request's rule.
@@ -79,6 +86,7 @@ _EVENT_STATUS = """CASE WHEN r.state IN ('awaiting', 'orphaned') THEN 'pending'
                 ELSE 'applied' END"""
 
 _INSERT_EVENTS = f"""
+WITH ins AS (
 INSERT INTO feedback_feedbackevent (event_id, request_id, type, occurred_at, value, status, received_at)
 SELECT e.event_id, e.request_id, e.type, e.occurred_at, e.value, {_EVENT_STATUS}, %(now)s
 FROM fj_fb e
@@ -87,6 +95,10 @@ LEFT JOIN feedback_labelrule rule ON rule.id = r.rule_id
 ORDER BY e.event_id
 ON CONFLICT (event_id) DO NOTHING
 RETURNING request_id, status
+), touched AS (
+    INSERT INTO fj_touched SELECT request_id FROM ins WHERE status IN ('applied', 'late_applied')
+)
+SELECT status, count(*) FROM ins GROUP BY status
 """
 
 # Events that waited for a request that has just arrived get their fate now, orphans included: an orphan is
@@ -97,11 +109,15 @@ WITH cls AS (
     FROM feedback_feedbackevent e
     JOIN feedback_inferencerequest r ON r.request_id = e.request_id
     LEFT JOIN feedback_labelrule rule ON rule.id = r.rule_id
-    WHERE e.status IN ('pending', 'orphan') AND e.request_id = ANY(%(ids)s)
+    WHERE e.status IN ('pending', 'orphan') AND e.request_id = ANY(ARRAY(SELECT request_id FROM fj_filled))
+), upd AS (
+    UPDATE feedback_feedbackevent e SET status = cls.status FROM cls
+    WHERE e.event_id = cls.event_id AND cls.status <> 'pending'
+    RETURNING e.request_id, e.status, cls.was
+), touched AS (
+    INSERT INTO fj_touched SELECT request_id FROM upd WHERE status IN ('applied', 'late_applied')
 )
-UPDATE feedback_feedbackevent e SET status = cls.status FROM cls
-WHERE e.event_id = cls.event_id AND cls.status <> 'pending'
-RETURNING e.request_id, e.status, cls.was
+SELECT status, count(*), count(*) FILTER (WHERE was = 'orphan') FROM upd GROUP BY status
 """
 
 # The label as a function of every applied event: any positive wins (weight = the largest positive
@@ -123,7 +139,8 @@ SELECT request_id, label, weight, event_ids, any_late, state FROM (
     FROM feedback_feedbackevent e
     JOIN feedback_inferencerequest r ON r.request_id = e.request_id
     JOIN feedback_labelrule rule ON rule.id = r.rule_id
-    WHERE e.request_id = ANY(%(ids)s) AND e.status IN ('applied', 'late_applied')
+    WHERE e.request_id = ANY(ARRAY(SELECT DISTINCT request_id FROM fj_touched))
+      AND e.status IN ('applied', 'late_applied')
     GROUP BY e.request_id
 ) x
 WHERE label = 1 OR sample_key < rate
@@ -275,41 +292,37 @@ def feedback_batch_join(
                 copy.set_types(_FB_COPY_TYPES)
                 for e in event_rows:
                     copy.write_row((e.event_id, e.request_id, e.type, e.occurred_at, e.value))
+        # Each statement returns counts only; the request ids it touched stay in the temp tables (no large
+        # result sets or id arrays cross the connection).
         cursor.execute(_UPSERT_REQUESTS, {"now": now})
-        changed = cursor.fetchall()
-        became_real = [request_id for request_id, state, _ in changed if state != "awaiting"]
-        filled = [request_id for request_id, state, was_there in changed if was_there and state != "awaiting"]
-        outcome.requests_new = sum(1 for _, s, _ in changed if s in ("open", "unjoinable"))
-        outcome.requests_unjoinable = sum(1 for _, s, _ in changed if s == "unjoinable")
-        outcome.requests_suppressed = sum(1 for _, s, _ in changed if s == "suppressed")
-        outcome.requests_duplicate = real_requests - len(became_real)
-        fates: list[tuple[str, str]] = []
+        by_state = {state: (n, n_filled) for state, n, n_filled in cursor.fetchall()}
+        became_real = sum(n for state, (n, _) in by_state.items() if state != "awaiting")
+        filled = sum(n_filled for state, (_, n_filled) in by_state.items() if state != "awaiting")
+        outcome.requests_unjoinable = by_state.get("unjoinable", (0, 0))[0]
+        outcome.requests_new = by_state.get("open", (0, 0))[0] + outcome.requests_unjoinable
+        outcome.requests_suppressed = by_state.get("suppressed", (0, 0))[0]
+        outcome.requests_duplicate = real_requests - became_real
         if event_rows:
             cursor.execute(_INSERT_EVENTS, {"now": now, "skew": skew})
-            inserted = cursor.fetchall()
-            fates.extend(inserted)
-            outcome.events_new = len(inserted)
+            for status, n in cursor.fetchall():
+                outcome.statuses[status] = outcome.statuses.get(status, 0) + n
+                outcome.events_new += n
             outcome.events_duplicate = len(events) - outcome.events_new
         if filled:
-            cursor.execute(_CLASSIFY_WAITING, {"ids": filled, "skew": skew})
-            for request_id, status, was in cursor.fetchall():
-                fates.append((request_id, status))
-                if was == "orphan":
-                    outcome.orphans_rejoined += 1
-        to_label: set[str] = set()
-        for request_id, status in fates:
-            outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
-            if status in ("applied", "late_applied"):
-                to_label.add(request_id)
-        if to_label:
-            cursor.execute(_COMPUTE_LABELS, {"ids": sorted(to_label)})
+            cursor.execute(_CLASSIFY_WAITING, {"skew": skew})
+            for status, n, from_orphan in cursor.fetchall():
+                outcome.statuses[status] = outcome.statuses.get(status, 0) + n
+                outcome.orphans_rejoined += from_orphan
+        if outcome.statuses.get("applied") or outcome.statuses.get("late_applied"):
+            cursor.execute(_COMPUTE_LABELS)
             cursor.execute(_UPSERT_OPEN_LABELS)
             outcome.labels_written += cursor.rowcount
             if outcome.statuses.get("late_applied"):
                 cursor.execute(_RETIRE_CLOSED_LABELS)
                 cursor.execute(_INSERT_CLOSED_LABELS)
                 outcome.labels_written += cursor.rowcount
-                direct_labels_finalised(request_ids=sorted(to_label))
+                cursor.execute("SELECT DISTINCT request_id FROM fj_touched ORDER BY 1")
+                direct_labels_finalised(request_ids=[request_id for (request_id,) in cursor.fetchall()])
         outcome.requests_duplicate = max(outcome.requests_duplicate, 0)
         counters_add(values=outcome.counters(), now=now)
     return outcome

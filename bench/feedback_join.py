@@ -50,6 +50,11 @@ def parse_args() -> argparse.Namespace:
         "--stats", choices=["on", "off", "both"], default="both",
         help="serving statistics in the consumer (both: stage (a) runs with them off, then on)",
     )  # fmt: skip
+    parser.add_argument(
+        "--python-crc", action="store_true",
+        help="stages (a) in this process check record CRCs with kafka-python's pure-Python CRC-32C, as "
+        "before the crc32c wheel was a requirement (the reference for what the C CRC buys)",
+    )  # fmt: skip
     return parser.parse_args()
 
 
@@ -366,6 +371,8 @@ def rss_with_open_windows(url: str, bootstrap: str, partitions: int, windows: in
 
 def main() -> None:
     args = parse_args()
+    if args.python_crc:
+        sys.modules["crc32c"] = None  # kafka-python's import of the C CRC fails and it falls back
     url = setup_django(args.database)
     from scripts.services import free_port, start_broker
 
@@ -387,8 +394,11 @@ def main() -> None:
         print(f"stream: {sent:,} messages ({summary.requests:,} requests, {summary.feedback:,} feedback, "
               f"{summary.duplicates:,} duplicates, {summary.out_of_order:,} out of order); "
               f"produced in {produce_s:.1f}s", flush=True)  # fmt: skip
+        from kafka.record import util as record_util
+
         raw = raw_consume_rate(bootstrap, names, sent)
-        print(f"(a) raw kafka-python consume: {raw:,.0f} msg/s", flush=True)
+        crc = "C" if record_util.crc32c_c is not None else "pure-Python"
+        print(f"(a) raw kafka-python consume ({crc} CRC-32C): {raw:,.0f} msg/s", flush=True)
         rates: dict[str, float] = {}
         for mode in ["on", "off"] if args.stats == "both" else [args.stats]:  # on first: the second run is warmer
             use_stats(mode == "on")

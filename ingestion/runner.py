@@ -23,6 +23,7 @@ from django.db import (
 from django.utils import timezone
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
+from kafka.record import util as kafka_record_util
 
 from ingestion import conf as kafka_conf
 from ingestion.dead_letters import dead_letter_headers, dead_letters_record
@@ -231,6 +232,11 @@ class ConsumerRunner:
         batch N+1. Batch N's offsets are committed (on this thread; the consumer is not thread-safe) only
         after its transaction committed, and before batch N+1 is handed over.
         """
+        if kafka_record_util.crc32c_c is None:
+            logger.warning(
+                "the crc32c package is missing: kafka-python checks record CRCs in pure Python, which costs "
+                "most of this consumer's CPU (pip install -r requirements.txt)"
+            )
         self._consumer = self._make_consumer()
         # The DB thread mostly waits on PostgreSQL round trips while this thread decodes Kafka responses;
         # with the default 5 ms GIL switch interval every round trip's reply waits for the GIL.

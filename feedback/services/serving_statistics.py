@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -29,11 +30,22 @@ def window_floor(moment: datetime, seconds: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=moment.tzinfo)
 
 
-@transaction.atomic(savepoint=False)
-def serving_statistics_record(*, requests: list[RequestRow], now: datetime) -> int:
-    """Append this batch's statistics (request features after privacy), one row per model and window."""
+@dataclass(frozen=True, slots=True)
+class StatisticsPartial:
+    """One model-and-window partial row, built but not yet stored."""
+
+    model: str
+    window_start: datetime
+    window_seconds: int
+    rows: int
+    statistics: bytes
+
+
+def serving_statistics_partials(*, requests: list[RequestRow], now: datetime) -> list[StatisticsPartial]:
+    """The CPU half of `serving_statistics_record`: no database, so the consumer builds it on its polling
+    thread while the previous batch is being written (the write then only inserts the blobs)."""
     if not feedback_conf.serving_statistics_enabled():
-        return 0
+        return []
     seconds = feedback_conf.serving_statistics_window_seconds()
     # Grouped on integer epoch seconds (one datetime per window, not per request); the first copy of a
     # request in the batch counts, as in the join.
@@ -45,22 +57,44 @@ def serving_statistics_record(*, requests: list[RequestRow], now: datetime) -> i
         group = groups[(row.model, epoch - epoch % seconds)]
         if row.request_id not in group:
             group[row.request_id] = row.features if row.features is not None else orjson.loads(row.features_json)
-    if not groups:
+    return [
+        StatisticsPartial(
+            model=model,
+            window_start=datetime.fromtimestamp(start, tz=UTC),
+            window_seconds=seconds,
+            rows=len(features),
+            statistics=profile_build(features.values()).to_bytes(),
+        )  # fmt: skip
+        for (model, start), features in sorted(groups.items())
+    ]
+
+
+@transaction.atomic(savepoint=False)
+def serving_statistics_record(
+    *, now: datetime, requests: list[RequestRow] | None = None, partials: list[StatisticsPartial] | None = None
+) -> int:
+    """Append this batch's statistics (request features after privacy), one row per model and window.
+
+    `partials`: already built by `serving_statistics_partials`; otherwise they are built from `requests`.
+    """
+    if partials is None:
+        partials = serving_statistics_partials(requests=requests or [], now=now)
+    if not partials or not feedback_conf.serving_statistics_enabled():
         return 0
     ServingStatistics.objects.bulk_create(
         [
             ServingStatistics(
-                model=model,
-                window_start=datetime.fromtimestamp(start, tz=UTC),
-                window_seconds=seconds,
-                rows=len(features),
-                statistics=profile_build(features.values()).to_bytes(),
+                model=p.model,
+                window_start=p.window_start,
+                window_seconds=p.window_seconds,
+                rows=p.rows,
+                statistics=p.statistics,
                 created_at=now,
             )  # fmt: skip
-            for (model, start), features in sorted(groups.items())
+            for p in partials
         ]
     )
-    return len(groups)
+    return len(partials)
 
 
 @transaction.atomic

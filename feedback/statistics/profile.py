@@ -8,6 +8,7 @@ because the Chebyshev distance needs shares, not estimates. Nested objects are f
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,53 +168,91 @@ _EXAMPLE_AS_IS = frozenset(NUMERIC_TYPES + CATEGORICAL_TYPES)
 
 
 def profile_build(snapshots: Iterable[Mapping[str, Any] | None]) -> Profile:
-    """One pass over feature snapshots; numbers are fed to each sketch in one numpy call per feature.
+    """One pass over feature snapshots, then one pass per feature column.
 
-    Runs in the consumer's batch for every request, so the loop keeps per-value work to dict lookups.
+    Runs in the consumer for every request, so the per-value work is done by C loops where a column holds
+    one JSON type (the usual case): `Counter` over the types and the categories, one numpy call for the
+    numbers. A column of mixed types takes the per-value path; both give the same statistics.
     """
     profile = Profile()
-    numbers: dict[str, list[float]] = {}
-    features = profile.features
-    kinds = _KIND_OF_TYPE
+    columns: dict[str, list] = {}
     rows = 0
     for snapshot in snapshots:
         rows += 1
         if not snapshot:
             continue
-        flat = features_flatten(snapshot) if any(isinstance(v, dict) for v in snapshot.values()) else snapshot
+        flat = features_flatten(snapshot) if dict in map(type, snapshot.values()) else snapshot  # JSON: exact dicts
         for path, value in flat.items():
-            stats = features.get(path)
-            if stats is None:
-                stats = features[path] = FeatureStatistics()
-            stats.present += 1
-            kind = kinds.get(type(value)) or value_type(value)
-            types = stats.types
-            types[kind] = types.get(kind, 0) + 1
-            if kind == "int" or kind == "float":
-                values = numbers.get(path)
-                if values is None:
-                    values = numbers[path] = []
-                values.append(value)
-            elif kind == "string" or kind == "bool":
-                category = value if kind == "string" else ("true" if value else "false")
-                categories = stats.categories
-                categories[category] = categories.get(category, 0) + 1
-            elif kind == "null":
-                stats.nulls += 1
-            examples = stats.examples.get(kind)
-            if examples is None:
-                stats.examples[kind] = [value if kind in _EXAMPLE_AS_IS else str(value)[:100]]
-            elif len(examples) < MAX_EXAMPLES and kind != "object" and value not in examples:
-                examples.append(value if kind in _EXAMPLE_AS_IS else str(value)[:100])
+            column = columns.get(path)
+            if column is None:
+                columns[path] = [value]
+            else:
+                column.append(value)
     profile.rows = rows
-    for path, values in numbers.items():
-        sketch = kll_doubles_sketch(KLL_K)
-        array = np.asarray(values, dtype=np.float64)
-        sketch.update(array[np.isfinite(array)])
-        features[path].sketch = sketch
-    for stats in features.values():
-        _cap(stats.categories)
+    for path, column in columns.items():
+        profile.features[path] = _column_statistics(column)
     return profile
+
+
+def _column_statistics(column: list) -> FeatureStatistics:
+    stats = FeatureStatistics(present=len(column))
+    by_type = Counter(map(type, column))  # in order of first appearance, like the kinds below
+    if len(by_type) > 1 or any(t not in _KIND_OF_TYPE for t in by_type):
+        numbers = _values_one_by_one(stats, column)
+    else:
+        (only,) = by_type
+        kind = _KIND_OF_TYPE[only]
+        stats.types[kind] = len(column)
+        numbers = column if kind in NUMERIC_TYPES else None
+        if kind == "string":
+            stats.categories = dict(Counter(column))
+        elif kind == "bool":
+            stats.categories = {("true" if value else "false"): n for value, n in Counter(column).items()}
+        elif kind == "null":
+            stats.nulls = len(column)
+        stats.examples[kind] = _first_examples(column, kind)
+    if numbers:
+        sketch = kll_doubles_sketch(KLL_K)
+        array = np.asarray(numbers, dtype=np.float64)
+        sketch.update(array[np.isfinite(array)])
+        stats.sketch = sketch
+    _cap(stats.categories)
+    return stats
+
+
+def _first_examples(column: list, kind: str) -> list:
+    """What the per-value path keeps: the first distinct values (their text for lists and nulls, one object)."""
+    if kind not in _EXAMPLE_AS_IS:
+        return [str(value)[:100] for value in column[: 1 if kind == "object" else MAX_EXAMPLES]]
+    examples: list = []
+    for value in column:
+        if value not in examples:
+            examples.append(value)
+            if len(examples) == MAX_EXAMPLES:
+                break
+    return examples
+
+
+def _values_one_by_one(stats: FeatureStatistics, column: list) -> list:
+    """A column of mixed JSON types; returns its numbers for the sketch."""
+    numbers = []
+    types, categories, all_examples = stats.types, stats.categories, stats.examples
+    for value in column:
+        kind = _KIND_OF_TYPE.get(type(value)) or value_type(value)
+        types[kind] = types.get(kind, 0) + 1
+        if kind == "int" or kind == "float":
+            numbers.append(value)
+        elif kind == "string" or kind == "bool":
+            category = value if kind == "string" else ("true" if value else "false")
+            categories[category] = categories.get(category, 0) + 1
+        elif kind == "null":
+            stats.nulls += 1
+        examples = all_examples.get(kind)
+        if examples is None:
+            all_examples[kind] = [value if kind in _EXAMPLE_AS_IS else str(value)[:100]]
+        elif len(examples) < MAX_EXAMPLES and kind != "object" and value not in examples:
+            examples.append(value if kind in _EXAMPLE_AS_IS else str(value)[:100])
+    return numbers
 
 
 def profiles_merge(profiles: Iterable[Profile]) -> Profile:

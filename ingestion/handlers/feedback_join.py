@@ -16,7 +16,11 @@ from django.utils import timezone
 from feedback import conf as feedback_conf
 from feedback.services.counters import counters_add
 from feedback.services.join import EventRow, RequestRow, feedback_batch_join
-from feedback.services.serving_statistics import serving_statistics_record
+from feedback.services.serving_statistics import (
+    StatisticsPartial,
+    serving_statistics_partials,
+    serving_statistics_record,
+)
 from ingestion.dead_letters import dead_letters_record
 from ingestion.messages import InvalidMessage, feedback_decode, request_decode
 from ingestion.privacy import features_apply_privacy, payload_redact, privacy_policy
@@ -113,11 +117,14 @@ class PreparedBatch:
     events: list[EventRow]
     dead: list[DeadLetterRecord]
     event_times: dict[tuple[str, int], datetime]
+    statistics: list[StatisticsPartial]
 
 
 def prepare_batch(records: list[Record]) -> PreparedBatch:
     """CPU-only half of the handler: the runner runs it while the previous batch is being written."""
-    return PreparedBatch(*records_decode_timed(records))
+    requests, events, dead, event_times = records_decode_timed(records)
+    statistics = serving_statistics_partials(requests=requests, now=timezone.now())  # features already redacted
+    return PreparedBatch(requests, events, dead, event_times, statistics)
 
 
 def handle_batch(records: list[Record], *, consumer: str, prepared: PreparedBatch | None = None) -> BatchResult:
@@ -126,7 +133,7 @@ def handle_batch(records: list[Record], *, consumer: str, prepared: PreparedBatc
     batch = prepared if prepared is not None else prepare_batch(records)
     with transaction.atomic(savepoint=False):  # inside the runner's transaction; a savepoint is 2 round trips
         outcome = feedback_batch_join(requests=batch.requests, events=batch.events, now=now)
-        serving_statistics_record(requests=batch.requests, now=now)  # features already redacted
+        serving_statistics_record(partials=batch.statistics, now=now)
         dead_letters_record(consumer=consumer, dead_letters=batch.dead, now=now)
         if batch.dead:
             counters_add(values={"dead_letters": len(batch.dead)}, now=now)

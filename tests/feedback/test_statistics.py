@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
+from datasketches import kll_doubles_sketch
 from scipy.spatial.distance import chebyshev as scipy_chebyshev
 from scipy.spatial.distance import jensenshannon
 
 from datasets import conf as datasets_conf
+from feedback.statistics import profile as profile_module
 from feedback.statistics.checks import window_check
 from feedback.statistics.distances import (
     chebyshev_distance,
@@ -19,7 +22,14 @@ from feedback.statistics.distances import (
     shares,
     split_points,
 )
-from feedback.statistics.profile import MAX_CATEGORIES, OTHER, Profile, features_flatten, profile_build
+from feedback.statistics.profile import (
+    MAX_CATEGORIES,
+    OTHER,
+    FeatureStatistics,
+    Profile,
+    features_flatten,
+    profile_build,
+)
 from feedback.statistics.schema import schema_infer
 
 DEFAULTS = datasets_conf.DEFAULTS["THRESHOLDS"]  # the shipped defaults, as the checks read them
@@ -152,3 +162,41 @@ def test_window_check_finds_each_kind_and_nothing_on_a_clean_window():
             schema=schema, reference=reference, window=small, previous=None, defaults=DEFAULTS, min_rows=500
         )
     )
+
+
+def _one_by_one(column: list) -> FeatureStatistics:
+    stats = FeatureStatistics(present=len(column))
+    numbers = profile_module._values_one_by_one(stats, column)
+    if numbers:
+        stats.sketch = kll_doubles_sketch(profile_module.KLL_K)
+        values = np.asarray(numbers, dtype=np.float64)
+        stats.sketch.update(values[np.isfinite(values)])
+    profile_module._cap(stats.categories)
+    return stats
+
+
+def _figures(stats: FeatureStatistics) -> str:
+    sketch = (
+        None if stats.sketch is None else (stats.sketch.n, stats.sketch.get_min_value(), stats.sketch.get_max_value())
+    )
+    return repr((stats.present, stats.nulls, list(stats.types.items()), list(stats.categories.items()),
+                 list(stats.examples.items()), sketch))  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_column_path_gives_the_per_value_statistics(seed):
+    """profile_build counts a one-type column with C loops; it must equal the per-value path exactly."""
+    rng = random.Random(seed)
+    nan = float("nan")
+    columns = [
+        [rng.randint(-3, 3) for _ in range(400)],
+        [rng.choice([0.5, -0.0, 0.0, nan, 1e300]) for _ in range(400)],
+        [f"v{rng.randint(0, 1500)}" for _ in range(3000)],  # past MAX_CATEGORIES: pooled
+        [rng.choice(["a", "b"]) for _ in range(50)],
+        [rng.random() < 0.3 for _ in range(200)],
+        [None] * 7,
+        [[1, rng.randint(0, 2)] for _ in range(9)],
+        [rng.choice([1, "1", None, True, 2.5, [1], {}]) for _ in range(300)],  # mixed: the per-value path
+    ]
+    for column in columns:
+        assert _figures(profile_module._column_statistics(column)) == _figures(_one_by_one(column))

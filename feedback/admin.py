@@ -11,6 +11,9 @@ class LabelRuleAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:  # a rule version is immutable: add a new one
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:  # labels point at it for good: deactivate it
+        return False
+
 
 @admin.register(models.InferenceRequest)
 class InferenceRequestAdmin(admin.ModelAdmin):

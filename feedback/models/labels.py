@@ -26,7 +26,9 @@ class DirectLabel(models.Model):
     label = models.FloatField()
     weight = models.FloatField()
     source = models.CharField(max_length=16, choices=LabelSource.choices)
-    rule = models.ForeignKey("feedback.LabelRule", on_delete=models.PROTECT, db_index=False)
+    # No per-row foreign-key check (docs/adr/0026): the join takes the id from the rule table in the same
+    # statement, and a rule can never be deleted (a trigger refuses it), so the id always resolves.
+    rule = models.ForeignKey("feedback.LabelRule", on_delete=models.PROTECT, db_index=False, db_constraint=False)
     rule_version = models.PositiveIntegerField()
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()

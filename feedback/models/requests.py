@@ -29,7 +29,10 @@ class InferenceRequest(models.Model):
     user_id = models.CharField(max_length=200, null=True, blank=True)
     item_id = models.CharField(max_length=200, null=True, blank=True)
     context = models.JSONField(null=True, blank=True)
-    rule = models.ForeignKey("feedback.LabelRule", null=True, blank=True, on_delete=models.PROTECT, db_index=False)
+    # No per-row foreign-key check, as on DirectLabel.rule (docs/adr/0026): rules are never deleted.
+    rule = models.ForeignKey(
+        "feedback.LabelRule", null=True, blank=True, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
     window_end = models.DateTimeField(null=True, blank=True)
     close_at = models.DateTimeField(null=True, blank=True)
     sample_key = models.FloatField(null=True, blank=True, help_text="Deterministic [0,1) key for downsampling.")

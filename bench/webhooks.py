@@ -7,8 +7,10 @@ Uses its own database (`--database`, default labeling_bench_hooks, recreated and
 1. Events/s delivered to a local receiver (http.server, threads, answering 200 and checking every
    signature with the standardwebhooks library): `--events` events committed through `event_emit`, then the
    dispatcher's real path (`outbox_fan_out` + `deliveries_send_due`: claim with a lease, sign, POST
-   concurrently, record) until all are delivered. Reference in the same run: the same number of signed
-   POSTs sent straight to the receiver by the same thread pool (no outbox, no database).
+   concurrently, record) until all are delivered, keeping connections alive in one `DeliveryPool` for the
+   run as `webhooks_dispatch` does. Reference in the same run: the same number of signed POSTs sent
+   straight to the receiver by the same thread pool with `post` (no outbox, no database, a new connection
+   for each request: the figure of the sends before pooling).
 2. `annotation_submit` latency with the outbox emit (the `annotation.created` row and the on-commit
    dispatch kick) and without it (the emit replaced by a no-op), alternating in blocks so that load drift
    hits both arms alike. Each call is the whole request's share: the service's transaction and its
@@ -42,6 +44,7 @@ class Counter:
     def __init__(self) -> None:
         self.count = 0
         self.bad = 0
+        self.peers: set[tuple[str, int]] = set()  # client (address, port): one per TCP connection
         self.lock = threading.Lock()
 
 
@@ -61,6 +64,7 @@ def start_receiver(secret_box: list[str], counter: Counter) -> ThreadingHTTPServ
             with counter.lock:
                 counter.count += 1
                 counter.bad += 0 if ok else 1
+                counter.peers.add(self.client_address[:2])
             self.send_response(200)
             self.send_header("content-length", "0")
             self.end_headers()
@@ -82,7 +86,7 @@ def bench_delivery(events: int) -> None:
 
     from config.outbox.services import event_emit
     from config.webhooks import conf
-    from config.webhooks.http import post
+    from config.webhooks.http import DeliveryPool, post
     from config.webhooks.models import WebhookDelivery
     from config.webhooks.services.deliveries import deliveries_send_due, outbox_fan_out
     from config.webhooks.services.endpoints import endpoint_create
@@ -104,13 +108,15 @@ def bench_delivery(events: int) -> None:
         emitted = time.perf_counter() - started
 
     started = time.perf_counter()
-    while counter.count < events:
-        outbox_fan_out()
-        if deliveries_send_due() == 0 and counter.count < events:
-            time.sleep(0.01)
+    with DeliveryPool() as pool:
+        while counter.count < events:
+            outbox_fan_out()
+            if deliveries_send_due(pool=pool) == 0 and counter.count < events:
+                time.sleep(0.01)
     delivered = time.perf_counter() - started
     assert WebhookDelivery.objects.filter(status="succeeded").count() == events
     assert counter.bad == 0, f"{counter.bad} signatures failed"
+    connections = len(counter.peers)
 
     # Reference: the same signed POSTs straight from the same thread pool, no outbox and no database.
     counter.count = 0
@@ -126,7 +132,7 @@ def bench_delivery(events: int) -> None:
     each = emitted * 1e3 / events
     print(f"events committed through event_emit: {events / emitted:,.0f} events/s ({each:.2f} ms each)")
     print(f"delivered through the outbox (fan-out, lease, sign, POST, record): {events / delivered:,.0f} events/s "
-          f"[{conf.send_concurrency()} concurrent sends]")  # fmt: skip
+          f"[{conf.send_concurrency()} concurrent sends, {connections} connections]")  # fmt: skip
     print(f"reference, the same signed POSTs with no outbox or database: {events / raw:,.0f} requests/s")
 
 

@@ -162,6 +162,11 @@ WRITE_PATHS = [
         ("config/webhooks/services/deliveries.py",),
         (*_orm("WebhookDelivery"), *_sql("webhooks_webhookdelivery"), r"\bdelivery\.save\("),
     ),
+    WritePath(
+        "WebhookDeliveryAttempt",
+        ("config/webhooks/services/deliveries.py",),
+        (*_orm("WebhookDeliveryAttempt"), *_sql("webhooks_webhookdeliveryattempt")),
+    ),
 ]
 
 

@@ -285,6 +285,7 @@ WEBHOOKS = only_set(
     else env_bool("WEBHOOKS_BLOCK_PRIVATE_ADDRESSES"),
     ROTATION_OVERLAP_SECONDS=env_int("WEBHOOKS_ROTATION_OVERLAP_SECONDS"),
     SEND_CONCURRENCY=env_int("WEBHOOKS_SEND_CONCURRENCY"),
+    POOL_MAX_HOSTS=env_int("WEBHOOKS_POOL_MAX_HOSTS"),
 )
 # The sweeper: deliveries due for a retry, leases of killed workers, events whose on-commit kick was lost.
 CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {

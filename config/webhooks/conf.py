@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "DISPATCH_BATCH": 500,
     "SEND_BATCH": 100,
     "SEND_CONCURRENCY": 8,
+    # A delivery run keeps connections to at most this many (scheme, host, port, address) keys, each with
+    # at most SEND_CONCURRENCY connections; the least recently used key's are closed first.
+    "POOL_MAX_HOSTS": 32,
 }
 
 webhooks_settings = AppSettings("WEBHOOKS", DEFAULTS)
@@ -66,3 +69,7 @@ def send_batch() -> int:
 
 def send_concurrency() -> int:
     return int(webhooks_settings.get("SEND_CONCURRENCY"))
+
+
+def pool_max_hosts() -> int:
+    return int(webhooks_settings.get("POOL_MAX_HOSTS"))

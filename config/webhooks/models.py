@@ -1,4 +1,4 @@
-"""Webhook endpoints and deliveries (one row per event and endpoint, its last attempt on it)."""
+"""Webhook endpoints, deliveries (one row per event and endpoint, its last attempt on it) and their attempts."""
 
 from __future__ import annotations
 
@@ -82,3 +82,24 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} -> {self.endpoint_id} ({self.status})"
+
+
+class WebhookDeliveryAttempt(models.Model):
+    """One attempt of a delivery, as it went: the delivery row keeps only the last one's status and error.
+    Bounded by the retry period per delivery, and deleted with its delivery (outbox retention, endpoint delete)."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    attempt = models.PositiveIntegerField(help_text="The delivery's attempt number (its claim).")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            # Recording is idempotent per claim: an attempt's outcome is stored once.
+            models.UniqueConstraint(fields=["delivery", "attempt"], name="webhookdeliveryattempt_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.attempt} ({self.response_status or self.error[:40]})"

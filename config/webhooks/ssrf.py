@@ -2,7 +2,8 @@
 
 Only `http` and `https`. With `WEBHOOKS["BLOCK_PRIVATE_ADDRESSES"]` on (production), the host is resolved
 and every address it resolves to must be a public one; the request then connects to the checked address
-(`pinned_request`), so a DNS answer that changes between check and connect (rebinding) cannot redirect it.
+(`DeliveryPool.post` in config/webhooks/http.py), so a DNS answer that changes between check and connect
+(rebinding) cannot redirect it.
 """
 
 from __future__ import annotations

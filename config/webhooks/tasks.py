@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from config.outbox.services import KICK_KEY
 from config.webhooks import conf
+from config.webhooks.http import DeliveryPool
 from config.webhooks.services.deliveries import deliveries_send_due, outbox_fan_out
 
 MAX_SECONDS_PER_RUN = 20.0
@@ -22,12 +23,13 @@ def webhooks_dispatch() -> int:
     while outbox_fan_out() >= conf.dispatch_batch() and time.monotonic() - started < MAX_SECONDS_PER_RUN:
         pass
     sent = 0
-    while time.monotonic() - started < MAX_SECONDS_PER_RUN:
-        outbox_fan_out()
-        batch = deliveries_send_due()
-        sent += batch
-        if batch == 0:
-            break
+    with DeliveryPool() as pool:  # connections kept alive across the run's batches, closed at its end
+        while time.monotonic() - started < MAX_SECONDS_PER_RUN:
+            outbox_fan_out()
+            batch = deliveries_send_due(pool=pool)
+            sent += batch
+            if batch == 0:
+                break
     return sent
 
 

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from config.exceptions import ApplicationError
 from config.webhooks import selectors
-from config.webhooks.models import WebhookDelivery, WebhookEndpoint
+from config.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from config.webhooks.services import deliveries, endpoints
 from labeling.api.pagination import DefaultPagination
 from labeling.selectors.projects import project_list_for_user
@@ -56,6 +56,12 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
             "id", "event_id", "event_type", "attempt", "status", "response_status", "error", "created_at",
             "next_attempt_at",
         ]  # fmt: skip
+
+
+class AttemptOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDeliveryAttempt
+        fields = ["attempt", "started_at", "duration_ms", "response_status", "error"]
 
 
 class RotateOutputSerializer(serializers.Serializer):
@@ -135,6 +141,15 @@ class WebhookDeliveryListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.delivery_list(endpoint_id=self.kwargs["endpoint_id"])
+
+
+class WebhookDeliveryAttemptListApi(generics.ListAPIView):
+    permission_classes = [IsAdminUser]
+    serializer_class = AttemptOutputSerializer
+    pagination_class = DefaultPagination
+
+    def get_queryset(self):
+        return selectors.delivery_attempt_list(delivery_id=self.kwargs["delivery_id"])
 
 
 class WebhookRedeliverApi(APIView):

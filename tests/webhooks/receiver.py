@@ -18,11 +18,15 @@ class Received:
     at: float
     status: int
     verified: dict | None = None  # the parsed body when a signature checked out
+    peer: tuple[str, int] = ("", 0)  # the client's address and port: one per TCP connection
 
 
 @dataclass
 class Receiver:
-    """Answers with `statuses` in turn (then `default_status`); `hold` blocks a request until released."""
+    """Answers with `statuses` in turn (then `default_status`); `hold` blocks a request until released.
+
+    With `keep_alive` it speaks HTTP/1.1 and keeps connections open; `closed` lists the peers that hung up.
+    """
 
     secrets: list[str] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
@@ -30,6 +34,9 @@ class Receiver:
     extra_headers: dict[str, str] = field(default_factory=dict)
     hold_first: bool = False
     received: list[Received] = field(default_factory=list)
+    keep_alive: bool = False
+    bind: tuple[str, int] = ("127.0.0.1", 0)
+    closed: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -37,6 +44,13 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if self.keep_alive else "HTTP/1.0"
+
+            def handle(self) -> None:
+                super().handle()
+                with receiver._lock:
+                    receiver.closed.append(self.client_address[:2])
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 with receiver._lock:
@@ -44,6 +58,7 @@ class Receiver:
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
                     entry = Received({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic(), status)
                     entry.verified = receiver.verify(body, entry.headers)
+                    entry.peer = self.client_address[:2]
                     receiver.received.append(entry)
                 if first and receiver.hold_first:
                     receiver.release.wait(60)
@@ -57,13 +72,22 @@ class Receiver:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(self.bind, Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks?source=test"
+        return f"http://{self.server.server_address[0]}:{self.server.server_address[1]}/hooks?source=test"
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def peers(self) -> set[tuple[str, int]]:
+        """The distinct connections requests arrived on."""
+        return {entry.peer for entry in self.received}
 
     def verify(self, body: bytes, headers: dict[str, str]) -> dict | None:
         for secret in self.secrets:

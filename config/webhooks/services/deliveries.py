@@ -1,4 +1,5 @@
-"""The one write path of WebhookDelivery rows: fan-out, claim (lease), record an attempt, redeliver.
+"""The one write path of WebhookDelivery and WebhookDeliveryAttempt rows: fan-out, claim (lease), record
+attempts, redeliver.
 
 A delivery is done only after the receiver answered 2xx. Claiming writes a lease and commits before the
 request is sent, so a worker killed mid-send leaves a row another worker claims once the lease has passed:
@@ -19,7 +20,7 @@ from config.exceptions import ConflictError, NotFoundError
 from config.outbox.models import OutboxEvent
 from config.outbox.services import webhook_events_claim, webhook_events_mark_dispatched
 from config.webhooks import conf
-from config.webhooks.http import SendResult, post
+from config.webhooks.http import MAX_ERROR, DeliveryPool, SendResult
 from config.webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint
 from config.webhooks.services.endpoints import endpoint_mark_failing
 from config.webhooks.signing import body_of, headers_for, signing_secrets
@@ -128,6 +129,29 @@ WHERE d.id = v.id
 
 _RECORD_COLUMNS = ("pk", "status", "response_status", "error", "delivered_at", "next_attempt_at")
 
+# Every attempt whose delivery still exists, once per (delivery, attempt) even if recorded twice.
+_LOG = """
+INSERT INTO webhooks_webhookdeliveryattempt (delivery_id, attempt, started_at, duration_ms, response_status, error)
+SELECT v.delivery_id, v.attempt, coalesce(v.started_at, %s), v.duration_ms, v.response_status::smallint, v.error
+FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[], %s::int[], %s::int[], %s::text[])
+    AS v(delivery_id, attempt, started_at, duration_ms, response_status, error)
+JOIN webhooks_webhookdelivery d ON d.id = v.delivery_id
+ON CONFLICT (delivery_id, attempt) DO NOTHING
+"""
+
+
+def _log_attempts(outcomes: list[tuple[int, int, SendResult]], *, now: datetime) -> None:
+    columns = [
+        [delivery_id for delivery_id, _, _ in outcomes],
+        [attempt for _, attempt, _ in outcomes],
+        [result.started_at for _, _, result in outcomes],
+        [max(0, result.duration_ms) for _, _, result in outcomes],
+        [result.status for _, _, result in outcomes],
+        [result.error[:MAX_ERROR] for _, _, result in outcomes],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_LOG, [now, *columns])
+
 
 def _outcome(delivery: WebhookDelivery, attempt: int, result: SendResult, now: datetime) -> bool:
     """Apply one attempt's outcome to the locked row; True when the retries ran out (endpoint failing)."""
@@ -150,14 +174,17 @@ def _outcome(delivery: WebhookDelivery, attempt: int, result: SendResult, now: d
 def deliveries_record(*, outcomes: list[tuple[int, int, SendResult]]) -> None:
     """Store a batch of attempts' outcomes `(delivery id, attempt, result)` in one transaction.
 
-    A 2xx always completes the delivery. A failure schedules the next attempt, or fails the delivery once the
-    retry period is over (and marks its endpoint failing), unless a later attempt has claimed the row since.
+    Each attempt gets its row in the attempt log. A 2xx always completes the delivery. A failure schedules the
+    next attempt, or fails the delivery once the retry period is over (and marks its endpoint failing), unless
+    a later attempt has claimed the row since.
     """
     by_id = {delivery_id: (attempt, result) for delivery_id, attempt, result in outcomes}
     rows = WebhookDelivery.objects.select_for_update().filter(pk__in=list(by_id), status=DeliveryStatus.PENDING)
     now = timezone.now()
     changed, failing = [], set()
-    for delivery in rows.order_by("id"):
+    locked = list(rows.order_by("id"))
+    _log_attempts(outcomes, now=now)
+    for delivery in locked:
         attempt, result = by_id[delivery.pk]
         if not result.ok and delivery.attempt != attempt:
             continue  # a later attempt owns the row now
@@ -172,15 +199,21 @@ def deliveries_record(*, outcomes: list[tuple[int, int, SendResult]]) -> None:
         endpoint_mark_failing(endpoint_id=endpoint_id)
 
 
-def deliveries_send_due(*, limit: int | None = None) -> int:
-    """Claim a batch of due deliveries, send them concurrently, record each outcome. Returns how many were sent."""
+def deliveries_send_due(*, limit: int | None = None, pool: DeliveryPool | None = None) -> int:
+    """Claim a batch of due deliveries, send them concurrently, record each outcome. Returns how many were sent.
+
+    Connections are kept alive in `pool` (the caller's run closes it); without one, for this batch only.
+    """
+    if pool is None:
+        with DeliveryPool() as own:
+            return deliveries_send_due(limit=limit, pool=own)
     now = timezone.now()
     claimed = deliveries_claim(limit=limit or conf.send_batch(), now=now)
     if not claimed:
         return 0
     prepared = _prepare(claimed, now=now)
-    with ThreadPoolExecutor(max_workers=min(conf.send_concurrency(), len(prepared))) as pool:
-        results = list(pool.map(lambda p: post(p.url, body=p.body, headers=p.headers), prepared))
+    with ThreadPoolExecutor(max_workers=min(conf.send_concurrency(), len(prepared))) as threads:
+        results = list(threads.map(lambda p: pool.post(p.url, body=p.body, headers=p.headers), prepared))
     deliveries_record(
         outcomes=[(item.delivery_id, item.attempt, result) for item, result in zip(prepared, results, strict=True)]
     )

@@ -72,7 +72,17 @@ class ItemAdmin(admin.ModelAdmin):
 class ItemOverlapDecisionAdmin(admin.ModelAdmin):
     """Read-only: written by the submit path (labeling.services.overlap) after every label."""
 
-    list_display = ("item", "project", "outcome", "reason", "label", "confidence", "raters_used", "decided_at")
+    list_display = (
+        "item",
+        "project",
+        "outcome",
+        "reason",
+        "label",
+        "confidence",
+        "raters_used",
+        "machine_counted",
+        "decided_at",
+    )
     list_filter = ("outcome", "reason")
     raw_id_fields = ("item", "project")
     show_full_result_count = False

@@ -11,6 +11,11 @@ The posterior follows the project's aggregation method (docs/adr/0014-adaptive-o
 A rater's fitted figures are shrunk toward the pooled prior by `prior_weight` pseudo-labels, so a rater
 seen on a handful of items cannot swing a posterior, and every single vote's likelihood ratio is capped
 by `max_reliability`, so no one rater (or a pair of fresh accounts) closes an item on their own say.
+
+A model counted as a rater (docs/adr/0015) enters as `machine_votes`: its vote joins the posterior only
+when the fit measured it (it is in `model.raters`) at no less than the accuracy an unfitted person gets
+(`prior_accuracy`), and only beside a person's vote; it never counts toward `raters_used`, so the
+minimum and the maximum stay numbers of people.
 """
 
 from __future__ import annotations
@@ -117,7 +122,8 @@ class OverlapDecision:
     label: str | None
     confidence: float
     posterior: dict[str, float]
-    raters_used: int
+    raters_used: int  # people only: a machine vote is never one of them
+    machine_counted: bool = False  # a model's vote was part of the posterior
 
     @property
     def done(self) -> bool:
@@ -148,14 +154,48 @@ def distinct_votes(votes: Iterable[tuple[Hashable, str]]) -> list[tuple[Hashable
     return out
 
 
+def machine_vote_counts(rater: Hashable, model: RaterModel) -> bool:
+    """Whether a machine rater's vote may enter the posterior: measured, and at least as reliable as a person.
+
+    An unmeasured model would get the pooled prior like a new account, and a weak one would still tip an
+    item near its target: either could then close items that people alone would not. Both are left out.
+    """
+    evidence = model.raters.get(rater)
+    return evidence is not None and evidence.count > 0 and evidence.accuracy >= model.prior_accuracy
+
+
+def decision_votes(
+    votes: Iterable[tuple[Hashable, str]], machine_votes: Iterable[tuple[Hashable, str]], model: RaterModel
+) -> tuple[list[tuple[Hashable, str]], list[tuple[Hashable, str]]]:
+    """(people's distinct votes, the machine votes that count): the one gathering both callers go through.
+
+    A machine vote counts only beside a person's vote (it never opens an item) and under `machine_vote_counts`.
+    """
+    people = distinct_votes(votes)
+    if not people:
+        return people, []
+    seen = {rater for rater, _ in people}
+    machine = [
+        (r, label) for r, label in distinct_votes(machine_votes) if r not in seen and machine_vote_counts(r, model)
+    ]
+    return people, machine
+
+
 def overlap_decide(
-    *, votes: Sequence[tuple[Hashable, str]], model: RaterModel, policy: OverlapPolicy
+    *,
+    votes: Sequence[tuple[Hashable, str]],
+    model: RaterModel,
+    policy: OverlapPolicy,
+    machine_votes: Sequence[tuple[Hashable, str]] = (),
 ) -> OverlapDecision:
-    """Done or one more rater, from the item's votes so far (arrival order) and the reliabilities now."""
-    votes = distinct_votes(votes)
+    """Done or one more rater, from the item's votes so far (arrival order) and the reliabilities now.
+
+    `machine_votes` are a model rater's votes (docs/adr/0015); see `decision_votes` for when they count.
+    """
+    votes, machine = decision_votes(votes, machine_votes, model)
     used = len(votes)
     if votes and model.labels:
-        posterior = item_posterior(votes, model)
+        posterior = item_posterior([*votes, *machine], model)
         code = int(np.argmax(posterior))
         label, confidence = model.labels[code], float(posterior[code])
     else:
@@ -178,6 +218,7 @@ def overlap_decide(
         confidence=round(confidence, 6),
         posterior={k: round(float(p), 6) for k, p in zip(model.labels, posterior, strict=True)},
         raters_used=used,
+        machine_counted=bool(machine),
     )
 
 

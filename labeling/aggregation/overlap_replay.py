@@ -5,18 +5,22 @@ one more; the policy sees nothing else (not the gold, not the labels still hidde
 refitted with the project's method on the labels revealed so far (after every pass over the open
 items, or every `refit_every` revealed labels), and every stop-or-continue call is `overlap_decide`,
 the function the live submit path runs. Gold is used only by `score`, at the end.
+
+A model rater's predictions (`machine`, item -> label) vote as rater `MACHINE` on every item with a
+revealed label, in the refits as in the decisions, exactly as the live path gathers them; whether a vote
+counts is `overlap_decide`'s rule, the live one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from labeling.aggregation import aggregators
-from labeling.aggregation.frame import AnnotationFrame
+from labeling.aggregation.frame import MACHINE_RATER_ID, AnnotationFrame
 from labeling.aggregation.overlap import (
     DAWID_SKENE,
     MAJORITY,
@@ -29,6 +33,7 @@ from labeling.aggregation.overlap import (
 )
 
 EXHAUSTED = "labels_exhausted"
+MACHINE = MACHINE_RATER_ID  # the model rater's id in the replay's frames, as in the project's (people's codes are >= 0)
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,24 @@ def fit(frame: AnnotationFrame, method: str) -> aggregators.Aggregate:
 
 
 def model_from_revealed(
-    revealed: pd.DataFrame, *, method: str, labels: list[str], settings: ModelSettings
+    revealed: pd.DataFrame,
+    *,
+    method: str,
+    labels: list[str],
+    settings: ModelSettings,
+    machine: dict[int, int] | None = None,
 ) -> RaterModel:
-    """Refit on the revealed labels (columns item, rater, code as integers) and wrap it for the decision."""
+    """Refit on the revealed labels (columns item, rater, code as integers) and wrap it for the decision.
+
+    `machine` (item -> label code) adds the model's vote, as rater `MACHINE`, on each item with two revealed
+    labels or more: like one label, one person and the model alone say nothing about which is right (with
+    Dawid-Skene, a first pass of such pairs rates even a random model above the people).
+    """
+    if machine and not revealed.empty:
+        people = revealed["item"].value_counts()
+        items = [i for i in people[people >= 2].index.tolist() if i in machine]
+        votes = pd.DataFrame({"item": items, "rater": MACHINE, "code": [machine[i] for i in items]})
+        revealed = pd.concat([revealed, votes], ignore_index=True) if items else revealed
     if revealed.empty:
         return RaterModel(
             method=method,
@@ -126,8 +146,15 @@ def replay(
     refit_every: int | None = None,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    machine: Mapping[Hashable, str] | None = None,
+    stored: RaterModel | None = None,
 ) -> ReplayResult:
-    """Run the policy on `annotations` (columns item, rater, value; rows in arrival order)."""
+    """Run the policy on `annotations` (columns item, rater, value; rows in arrival order).
+
+    `machine` is the model rater's label per item (docs/adr/0015). `stored` decides with fixed
+    reliabilities, keyed by the file's rater ids and `MACHINE` (the live path between two refits),
+    instead of refitting on the revealed labels.
+    """
     settings = settings or ModelSettings()
     method = method if method in (MAJORITY, WEIGHTED, DAWID_SKENE) else MAJORITY
     values = annotations["value"].astype(str)
@@ -140,6 +167,13 @@ def replay(
     for item, rater, code in zip(item_codes, rater_codes, label_codes, strict=True):
         if not np.isnan(code) and all(r != rater for r, _ in queues[item]):  # one label per rater per item
             queues[item].append((int(rater), int(code)))
+    machine_codes: dict[int, int] = {}
+    if machine:
+        item_code = {key: i for i, key in enumerate(item_keys)}
+        machine_codes = {
+            item_code[k]: code_of[str(v)] for k, v in machine.items() if k in item_code and str(v) in code_of
+        }
+    fixed = None if stored is None else _by_code(stored, list(rater_keys))
 
     shown = dict.fromkeys(queues, 0)
     revealed: list[tuple[int, int, int]] = []
@@ -150,13 +184,16 @@ def replay(
 
     def refit() -> RaterModel:
         nonlocal refits
+        if fixed is not None:
+            return fixed
         refits += 1
         frame = pd.DataFrame(revealed, columns=["item", "rater", "code"])
-        return model_from_revealed(frame, method=method, labels=labels, settings=settings)
+        return model_from_revealed(frame, method=method, labels=labels, settings=settings, machine=machine_codes)
 
     def decide(item: int, model: RaterModel) -> None:
         votes = [(r, labels[c]) for r, c in queues[item][: shown[item]]]
-        decision = overlap_decide(votes=votes, model=model, policy=policy)
+        machine_votes = [(MACHINE, labels[machine_codes[item]])] if item in machine_codes else []
+        decision = overlap_decide(votes=votes, model=model, policy=policy, machine_votes=machine_votes)
         decisions[item] = decision
         if decision.done:
             stopped[item] = decision.reason
@@ -194,6 +231,10 @@ def replay(
         active = [i for i in active if i not in stopped]
 
     final = pd.DataFrame(revealed, columns=["item", "rater", "code"])
+    if machine_codes and not final.empty:  # the resolution counts the model's vote too
+        items = [i for i in final["item"].unique().tolist() if i in machine_codes]
+        extra = pd.DataFrame({"item": items, "rater": MACHINE, "code": [machine_codes[i] for i in items]})
+        final = pd.concat([final, extra], ignore_index=True)
     final_label: dict[Hashable, str] = {}
     if not final.empty:
         agg = fit(_frame(final["item"].to_numpy(), final["rater"].to_numpy(), final["code"].to_numpy(), labels), method)
@@ -212,6 +253,15 @@ def replay(
         refits=refits,
         extra={"rater_keys": list(rater_keys)},
     )
+
+
+def _by_code(model: RaterModel, rater_keys: list[Hashable]) -> RaterModel:
+    """The stored model re-keyed from the file's rater ids to the replay's rater codes (`MACHINE` kept)."""
+    code = {key: i for i, key in enumerate(rater_keys)}
+    raters = {code[k]: e for k, e in model.raters.items() if k in code}
+    if MACHINE in model.raters:
+        raters[MACHINE] = model.raters[MACHINE]
+    return replace(model, raters=raters)
 
 
 def score(result: ReplayResult, gold: dict[Hashable, str]) -> dict[str, float | int | None]:

@@ -31,6 +31,8 @@ class OverlapDecisionOutputSerializer(serializers.ModelSerializer):
             "confidence",
             "posterior",
             "raters_used",
+            "machine_counted",
+            "machine_rater",
             "slots_opened",
             "decided_at",
         ]

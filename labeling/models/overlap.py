@@ -19,7 +19,11 @@ class ItemOverlapDecision(models.Model):
     label = models.JSONField(null=True, blank=True)
     confidence = models.FloatField()
     posterior = models.JSONField(default=dict)
-    raters_used = models.PositiveSmallIntegerField()
+    raters_used = models.PositiveSmallIntegerField()  # people only
+    # Whether the project's model rater (docs/adr/0015) voted in this posterior, and which version; a model
+    # vote counts only when measured and at least as reliable as a person (docs/adr/0014).
+    machine_counted = models.BooleanField(default=False)
+    machine_rater = models.CharField(max_length=210, blank=True, default="")
     slots_opened = models.PositiveSmallIntegerField(default=0)  # extra slots past the minimum, so far
     decided_at = models.DateTimeField(auto_now=True)
 

@@ -5,17 +5,24 @@ transaction, after the label's count update took the item's row lock, so two sub
 decide one after the other and the slot statement (`labeling.services.assignment.slots_adapt`) sees
 every live lease. The decision itself is `labeling.aggregation.overlap.overlap_decide`, the function the
 replay runs (docs/adr/0014-adaptive-overlap.md).
+
+When the project counts a model as a rater (docs/adr/0015), its prediction for the item is passed as a
+machine vote with its MachineReliability; `overlap_decide` admits it only when measured and reliable,
+and never counts it as a person. Gold, exam and practice items read the same rows but get no machine vote,
+nor does an item on which the model's own suggestion was shown to a rater.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
 from django.db.models import F, FloatField, Sum
 from django.db.models.functions import Cast
 
+from labeling.aggregation.frame import MACHINE_RATER_ID
 from labeling.aggregation.overlap import (
     BELOW_TARGET,
     DAWID_SKENE,
@@ -31,9 +38,17 @@ from labeling.aggregation.overlap import (
 )
 from labeling.aggregation.overlap_replay import ModelSettings
 from labeling.conf import adaptive_model_settings
-from labeling.models import AggregationFit, Item, ItemOverlapDecision, Project, RaterReliability
+from labeling.models import (
+    AggregationFit,
+    Item,
+    ItemOverlapDecision,
+    MachineReliability,
+    Project,
+    RaterReliability,
+)
 from labeling.models import OverlapPolicy as PolicyChoice
 from labeling.selectors.consensus import effective_method
+from labeling.selectors.model_settings import machine_rater_for
 from labeling.services.assignment import slots_adapt
 from labeling.services.resolution_rows import ResultRows, distribution_key
 
@@ -43,6 +58,18 @@ BELOW_TARGET_REASON = "below_target"  # the adjudication reason of an item that 
 # raters answered costs what a regular item costs (ADR 0008). Order does not matter to the posterior.
 _VOTES_SQL = """
 SELECT rater_id, value::text FROM labeling_annotation WHERE item_id = %s ORDER BY item_id, rater_id LIMIT %s
+"""
+# The model rater's vote. The row filter (not a branch in Python) leaves non-crowd items without one, so a
+# gold submit runs this statement too (ADR 0008) and, as in resolution's frame, never sees a machine vote.
+# An item where a lease showed this model version's suggestion gets none either: a person who accepted the
+# suggestion is not a second opinion, and one person plus the model must not close it.
+_MACHINE_VOTE_SQL = """
+SELECT p.value::text FROM labeling_prediction p JOIN labeling_item i ON i.id = p.item_id
+WHERE p.item_id = %s AND p.model = %s AND p.version = %s AND NOT i.is_gold AND NOT i.is_exam AND NOT i.is_practice
+AND NOT EXISTS (
+    SELECT 1 FROM labeling_suggestionexposure s
+    WHERE s.item_id = p.item_id AND s.shown AND s.model = p.model AND s.version = p.version
+)
 """
 
 
@@ -66,8 +93,12 @@ def posterior_method(project: Project) -> str:
     return method if method in (MAJORITY, WEIGHTED, DAWID_SKENE) else MAJORITY
 
 
-def rater_model(*, project: Project, rater_ids: list[int]) -> RaterModel:
-    """The reliabilities stored by the latest refit, for these raters, plus the pooled prior for the rest."""
+def rater_model(*, project: Project, rater_ids: list[int], machine_key: str | None = None) -> RaterModel:
+    """The reliabilities stored by the latest refit, for these raters, plus the pooled prior for the rest.
+
+    With `machine_key`, the model rater's stored reliability too, under `MACHINE_RATER_ID` (for every
+    method: majority weighs it like a person, but the guard in `overlap_decide` reads its measured figure).
+    """
     prior, weight, cap = adaptive_model_settings()
     labels = label_keys(project)
     method = posterior_method(project)
@@ -85,15 +116,17 @@ def rater_model(*, project: Project, rater_ids: list[int]) -> RaterModel:
             for row in RaterReliability.objects.filter(project=project, rater_id__in=rater_ids).only(
                 "rater_id", "reliability", "confusion", "annotation_count"
             ):
-                confusion = None
-                if method == DAWID_SKENE and row.confusion:
-                    confusion = np.array(
-                        [[float(row.confusion.get(t, {}).get(o, 0.0)) for o in labels] for t in labels]
-                    )
-                    if not np.all(confusion.sum(axis=1) > 0):
-                        confusion = None
+                confusion = _confusion(row.confusion, labels) if method == DAWID_SKENE else None
                 raters[row.rater_id] = RaterEvidence(
                     accuracy=row.reliability, confusion=confusion, count=row.annotation_count
+                )
+        if machine_key is not None:
+            row = MachineReliability.objects.filter(project=project, rater_key=machine_key).first()
+            if row is not None:
+                raters[MACHINE_RATER_ID] = RaterEvidence(
+                    accuracy=row.reliability,
+                    confusion=_confusion(row.confusion, labels) if method == DAWID_SKENE else None,
+                    count=row.annotation_count,
                 )
         if method == DAWID_SKENE and fit.priors and set(labels) <= set(fit.priors):
             priors = np.array([float(fit.priors[k]) for k in labels])
@@ -108,11 +141,48 @@ def rater_model(*, project: Project, rater_ids: list[int]) -> RaterModel:
     )
 
 
+def _confusion(stored: dict | None, labels: list[str]) -> np.ndarray | None:
+    """A stored confusion matrix as [true, observed] over `labels`; None when missing or a row is empty."""
+    if not stored:
+        return None
+    matrix = np.array([[float(stored.get(t, {}).get(o, 0.0)) for o in labels] for t in labels])
+    return matrix if np.all(matrix.sum(axis=1) > 0) else None
+
+
 def _votes(item: Item, limit: int) -> list[tuple[int, str]]:
     with connection.cursor() as cursor:
         cursor.execute(_VOTES_SQL, [item.pk, limit])
         rows = cursor.fetchall()
     return [(rater, distribution_key(json.loads(value))) for rater, value in rows]
+
+
+def _machine_votes(item: Item, rater: tuple[str, str, str] | None) -> list[tuple[int, str]]:
+    """The model rater's vote on the item, as `(MACHINE_RATER_ID, label)`; none without a rater or a prediction."""
+    if rater is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_MACHINE_VOTE_SQL, [item.pk, rater[0], rater[1]])
+        row = cursor.fetchone()
+    return [] if row is None else [(MACHINE_RATER_ID, distribution_key(json.loads(row[0])))]
+
+
+@dataclass(frozen=True)
+class DecisionInputs:
+    """What the decision of one item reads: people's votes, the model's vote, the reliabilities."""
+
+    votes: list[tuple[int, str]]
+    machine_votes: list[tuple[int, str]]
+    machine_key: str | None
+    model: RaterModel
+
+
+def decision_inputs(*, project: Project, item: Item) -> DecisionInputs:
+    """The votes and reliabilities the live decision uses, read now (also what a replay of the item is fed)."""
+    votes = _votes(item, project.overlap_max)
+    rater = machine_rater_for(project=project)
+    machine_key = rater[2] if rater is not None else None
+    model = rater_model(project=project, rater_ids=[r for r, _ in votes], machine_key=machine_key)
+    return DecisionInputs(votes=votes, machine_votes=_machine_votes(item, rater), machine_key=machine_key, model=model)
 
 
 def overlap_after_annotation(*, project: Project, item: Item) -> OverlapDecision | None:
@@ -123,20 +193,30 @@ def overlap_after_annotation(*, project: Project, item: Item) -> OverlapDecision
     """
     if not is_adaptive(project):
         return None
-    votes = _votes(item, project.overlap_max)
-    model = rater_model(project=project, rater_ids=[rater for rater, _ in votes])
-    decision = overlap_decide(votes=votes, model=model, policy=project_policy(project))
+    inputs = decision_inputs(project=project, item=item)
+    decision = overlap_decide(
+        votes=inputs.votes, model=inputs.model, policy=project_policy(project), machine_votes=inputs.machine_votes
+    )
     opened = slots_adapt(
         item_id=item.pk,
         open_one=decision.outcome == MORE and decision.reason == BELOW_TARGET,
         close=decision.done,
         max_raters=project.overlap_max,
     )
-    _decision_store(project=project, item=item, decision=decision, opened=opened, method=model.method)
+    _decision_store(
+        project=project,
+        item=item,
+        decision=decision,
+        opened=opened,
+        method=inputs.model.method,
+        machine_rater=(inputs.machine_key or "") if decision.machine_counted else "",
+    )
     return decision
 
 
-def _decision_store(*, project: Project, item: Item, decision: OverlapDecision, opened: bool, method: str) -> None:
+def _decision_store(
+    *, project: Project, item: Item, decision: OverlapDecision, opened: bool, method: str, machine_rater: str
+) -> None:
     label = None
     if decision.label is not None:
         label = next((c for c in project.categories if distribution_key(c) == decision.label), decision.label)
@@ -145,12 +225,13 @@ def _decision_store(*, project: Project, item: Item, decision: OverlapDecision, 
             """
             INSERT INTO labeling_itemoverlapdecision (
                 item_id, project_id, outcome, reason, method, label, confidence, posterior, raters_used,
-                slots_opened, decided_at
-            ) VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb, %s, %s, now())
+                machine_counted, machine_rater, slots_opened, decided_at
+            ) VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb, %s, %s, %s, %s, now())
             ON CONFLICT (item_id) DO UPDATE SET
                 outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, method = EXCLUDED.method,
                 label = EXCLUDED.label, confidence = EXCLUDED.confidence, posterior = EXCLUDED.posterior,
                 raters_used = EXCLUDED.raters_used, decided_at = EXCLUDED.decided_at,
+                machine_counted = EXCLUDED.machine_counted, machine_rater = EXCLUDED.machine_rater,
                 slots_opened = labeling_itemoverlapdecision.slots_opened + EXCLUDED.slots_opened
             """,
             [
@@ -163,6 +244,8 @@ def _decision_store(*, project: Project, item: Item, decision: OverlapDecision, 
                 decision.confidence,
                 _dumps(decision.posterior),
                 decision.raters_used,
+                decision.machine_counted,
+                machine_rater,
                 int(opened),
             ],
         )

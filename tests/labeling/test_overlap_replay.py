@@ -117,3 +117,23 @@ def test_the_project_settings_are_the_defaults_of_a_replay(temp_files, make_proj
     assert _run(labels, "--gold", gold, "--project", "temporal", "--max", 6)["max"] == 6
     with pytest.raises(CommandError, match="No project"):
         call_command("overlap_replay", str(labels), "--gold", str(gold), "--project", "nope", verbosity=0)
+
+
+def test_a_replay_with_a_models_predictions_counts_it_only_when_it_measures_reliable(temp_files, tmp_path):
+    # Given the TEMP labels, a model that predicts the gold label and one that answers at random
+    labels, gold, frame = temp_files
+    good = tmp_path / "good.csv"
+    pd.read_csv(gold, dtype=str).to_csv(good, index=False)
+    noise = tmp_path / "noise.csv"
+    truth = pd.read_csv(gold, dtype=str)
+    truth["value"] = [("1", "2")[i % 2] for i in range(len(truth))]
+    truth.to_csv(noise, index=False)
+    base = [labels, "--gold", gold, "--min", 1, "--max", 10, "--target", 0.95]
+    people = _run(*base)
+    # When each is replayed as a model rater
+    with_good = _run(*base, "--predictions", good)
+    with_noise = _run(*base, "--predictions", noise)
+    # Then the reliable model's votes count and save labels; the random model's never count
+    assert with_good["machine_counted"] > 0 and with_good["labels_used"] < people["labels_used"]
+    assert with_good["accuracy"] >= people["accuracy"]
+    assert people["machine_counted"] == 0 and with_noise["machine_counted"] == 0

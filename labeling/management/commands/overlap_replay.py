@@ -6,6 +6,9 @@ ANNOTATIONS.csv has `item,rater,value` in arrival order; per item the labels are
 only when the policy asks for one more. The stop-or-continue call is the live submit path's own
 (`labeling.aggregation.overlap.overlap_decide`), with reliabilities refitted on the revealed labels only;
 the gold file is read only to score the result.
+
+`--predictions PREDICTIONS.csv` (item,value) adds a model rater's vote on each item, refitted with the
+people and admitted by the live path's own rule (measured, at least as reliable as a person; docs/adr/0014).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0, help="Order of items within a pass with --refit-every")
         parser.add_argument("--columns", help="Header names for item,rater,value in ANNOTATIONS, comma-separated")
         parser.add_argument("--gold-columns", help="Header names for item,value in GOLD, comma-separated")
+        parser.add_argument("--predictions", help="CSV/TSV with item, value: a model rater's vote per item")
         parser.add_argument("--delimiter", help="Field delimiter (default: tab for .tsv, else comma)")
         parser.add_argument("--json", action="store_true")
 
@@ -93,6 +97,9 @@ class Command(BaseCommand):
             gold_rows = read_table(
                 opts["gold"], columns=gold_columns, names=("item", "value"), delimiter=opts["delimiter"]
             )
+            predicted = None
+            if opts["predictions"]:
+                predicted = read_table(opts["predictions"], names=("item", "value"), delimiter=opts["delimiter"])
         except OSError as exc:
             raise CommandError(f"Cannot read {exc.filename}: {exc.strerror}")
         except ApplicationError as exc:
@@ -109,6 +116,7 @@ class Command(BaseCommand):
             refit_every=opts["refit_every"],
             seed=opts["seed"],
             progress=bar.update,
+            machine=None if predicted is None else dict(zip(predicted["item"], predicted["value"], strict=True)),
         )
         bar.close()
         scored = score(result, gold)
@@ -126,6 +134,7 @@ class Command(BaseCommand):
             "items_finished": result.items_finished,
             "stop_reasons": result.reasons,
             "refits": result.refits,
+            "machine_counted": sum(d.machine_counted for d in result.decisions.values()),
             **scored,
             "raters_used": {str(k): v for k, v in result.raters_used.items()},
         }

@@ -107,3 +107,31 @@ def test_no_single_vote_exceeds_the_reliability_cap():
 def test_a_below_chance_rater_is_no_evidence_not_inverted_evidence():
     model = _model(WEIGHTED, raters={1: RaterEvidence(accuracy=0.1, count=10**6)})
     assert item_posterior([(1, "yes")], model)[1] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_a_machine_vote_counts_only_measured_reliable_and_beside_a_person():
+    policy = OverlapPolicy(min_raters=1, max_raters=5, target=0.95)
+    people = {"a": RaterEvidence(accuracy=0.8, count=50)}
+    alone = overlap_decide(
+        votes=[("a", "yes")], model=_model(WEIGHTED, raters=people, prior_accuracy=0.8), policy=policy
+    )
+    assert alone.outcome == "more" and alone.confidence == pytest.approx(0.8) and not alone.machine_counted
+    cases = {
+        "unmeasured": {},
+        "unreliable": {-1: RaterEvidence(accuracy=0.6, count=500)},
+        "never fitted on a label": {-1: RaterEvidence(accuracy=0.99, count=0)},
+    }
+    for extra in cases.values():
+        model = _model(WEIGHTED, raters={**people, **extra}, prior_accuracy=0.8)
+        decided = overlap_decide(votes=[("a", "yes")], model=model, policy=policy, machine_votes=[(-1, "yes")])
+        assert decided == alone
+    model = _model(WEIGHTED, raters={**people, -1: RaterEvidence(accuracy=0.95, count=500)}, prior_accuracy=0.8)
+    counted = overlap_decide(votes=[("a", "yes")], model=model, policy=policy, machine_votes=[(-1, "yes")])
+    assert counted.outcome == "done" and counted.machine_counted and counted.raters_used == 1
+    # A machine vote never stands alone: with no person's vote there is no posterior and nothing counted
+    nobody = overlap_decide(votes=[], model=model, policy=policy, machine_votes=[(-1, "yes")])
+    assert nobody.raters_used == 0 and nobody.confidence == 0.0 and not nobody.machine_counted
+    # And it never fills the minimum of people
+    two = OverlapPolicy(min_raters=2, max_raters=5, target=0.95)
+    below = overlap_decide(votes=[("a", "yes")], model=model, policy=two, machine_votes=[(-1, "yes")])
+    assert below.reason == BELOW_MIN and below.raters_used == 1 and below.machine_counted

@@ -68,7 +68,7 @@ WRITE_PATHS = [
         (*_orm("EarningsEntry"), *_sql("raters_earningsentry")),
     ),
     WritePath(
-        "Pay periods, statements, policies and payout accounts",
+        "Pay periods, statements, policies, payout accounts and their history",
         ("raters/services/pay.py",),
         (
             *_orm("PayPeriod"),
@@ -76,6 +76,7 @@ WRITE_PATHS = [
             *_orm("PayoutStatementEntry"),
             *_orm("PayPolicy"),
             *_orm("PayoutAccount"),
+            *_orm("PayoutAccountChange"),
             r"\bperiod\.save\(",
             r"\baccount\.save\(",
             r"\bpolicy\.save\(",

@@ -210,6 +210,14 @@ CELERY_BEAT_SCHEDULE["close-finished-campaigns"] = {
     "schedule": timedelta(seconds=int(env("RATERS_CLOSE_CAMPAIGNS_EVERY_SECONDS", "300"))),
 }
 
+# Close pay periods whose end has passed, once each (raters/services/pay.py, docs/adr/0025); 0 turns it off.
+RATERS_CLOSE_PAY_PERIODS_EVERY_SECONDS = int(env("RATERS_CLOSE_PAY_PERIODS_EVERY_SECONDS", "900"))
+if RATERS_CLOSE_PAY_PERIODS_EVERY_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["close-due-pay-periods"] = {
+        "task": "raters.tasks.close_due_pay_periods",
+        "schedule": timedelta(seconds=RATERS_CLOSE_PAY_PERIODS_EVERY_SECONDS),
+    }
+
 KAFKA = only_set(BOOTSTRAP_SERVERS=env_list_set("KAFKA_BOOTSTRAP_SERVERS"), CLIENT_ID=env("KAFKA_CLIENT_ID"))
 
 # Direct labeling (feedback/, ingestion/): topics, privacy. See docs/feedback-messages.md.

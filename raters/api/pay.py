@@ -250,7 +250,7 @@ class PayoutAccountApi(APIView):
         data.is_valid(raise_exception=True)
         options = dict(data.validated_data)
         user = get_object_or_404(get_user_model(), pk=options.pop("user"))
-        account = payout_account_set(project=project, user=user, **options)
+        account = payout_account_set(project=project, user=user, actor=request.user, **options)
         return Response(
             {
                 "user_id": account.user_id,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from raters.api import me, onboarding, pay, signup, staff
+from raters.api import me, onboarding, pay, payout_accounts, signup, staff
 
 urlpatterns = [
     path("campaigns/", staff.CampaignListCreateApi.as_view(), name="raters-campaigns"),
@@ -22,6 +22,12 @@ urlpatterns = [
     path("me/earnings/", me.MyEarningsApi.as_view(), name="raters-my-earnings"),
     path("me/pay/", pay.MyPayApi.as_view(), name="raters-my-pay"),
     path("me/statements/<int:statement_id>/", pay.MyStatementApi.as_view(), name="raters-my-statement"),
+    path("me/payout-accounts/", payout_accounts.MyPayoutAccountListApi.as_view(), name="raters-my-payout-accounts"),
+    path(
+        "me/projects/<int:project_id>/payout-account/",
+        payout_accounts.MyPayoutAccountApi.as_view(),
+        name="raters-my-payout-account",
+    ),
     path("me/attributes/", me.MyAttributesApi.as_view(), name="raters-my-attributes"),
     path("me/projects/<int:project_id>/", me.MyProjectStatusApi.as_view(), name="raters-my-project"),
     path("projects/<int:project_id>/exam/", onboarding.ExamApi.as_view(), name="raters-exam"),

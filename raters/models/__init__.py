@@ -2,7 +2,9 @@ from raters.models.attributes import AgeBand, ConsentEvent, RaterAttributes
 from raters.models.bans import ProjectBan
 from raters.models.earnings import EarningsEntry, EarningsKind
 from raters.models.pay import (
+    AccountChangeSource,
     PayoutAccount,
+    PayoutAccountChange,
     PayoutStatement,
     PayoutStatementEntry,
     PayPeriod,
@@ -22,6 +24,7 @@ from raters.models.recruitment import (
 )
 
 __all__ = [
+    "AccountChangeSource",
     "AgeBand",
     "ApplicationStatus",
     "CampaignInvite",
@@ -35,6 +38,7 @@ __all__ = [
     "PayPeriod",
     "PayPolicy",
     "PayoutAccount",
+    "PayoutAccountChange",
     "PayoutStatement",
     "PayoutStatementEntry",
     "PeriodState",

@@ -119,3 +119,32 @@ class PayoutStatementEntry(models.Model):
 
     statement = models.ForeignKey(PayoutStatement, on_delete=models.PROTECT, related_name="lines")
     entry = models.OneToOneField("raters.EarningsEntry", on_delete=models.PROTECT, related_name="statement_line")
+
+
+class AccountChangeSource(models.TextChoices):
+    RATER = "rater", "The rater"
+    STAFF = "staff", "Staff"
+
+
+class PayoutAccountChange(models.Model):
+    """One change of a rater's payout account: who, when, the ids before and after. Append-only (a trigger).
+
+    Money follows the id, so every id a rater was ever paid through stays on record.
+    """
+
+    project = models.ForeignKey("labeling.Project", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_account_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=8, choices=AccountChangeSource.choices)
+    old_platform = models.CharField(max_length=16, blank=True)
+    old_participant_id = models.CharField(max_length=64, blank=True)
+    old_assignment_id = models.CharField(max_length=64, blank=True)
+    new_platform = models.CharField(max_length=16)
+    new_participant_id = models.CharField(max_length=64)
+    new_assignment_id = models.CharField(max_length=64, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "user", "-changed_at"], name="payout_change_rater_idx")]

@@ -14,9 +14,10 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from config.exceptions import ConflictError
+from config.exceptions import ConflictError, NotFoundError
 from config.input_guard import csv_cell_safe
-from raters.models import PayoutAccount, PayoutStatement, PayPeriod, Platform
+from labeling.models import Project, ProjectMembership
+from raters.models import PayoutAccount, PayoutAccountChange, PayoutStatement, PayPeriod, PeriodState, Platform
 
 FORMATS = {"prolific": Platform.PROLIFIC, "mturk": Platform.MTURK}
 PROLIFIC_HEADER = None  # Prolific's bulk bonus box takes bare "participant_id,amount" lines
@@ -36,6 +37,48 @@ def rater_statements(*, user) -> QuerySet[PayoutStatement]:
     return (
         PayoutStatement.objects.filter(user=user).select_related("period__project").order_by("-period__ends_at", "-id")
     )
+
+
+def payout_account_exported(*, account: PayoutAccount) -> bool:
+    """Whether a payout through this account's platform was exported for its rater and project.
+
+    From then on the account is frozen: an export `again` must give the same file, and a rater must not
+    be able to point money already paid, or about to be uploaded, at another id.
+    """
+    return PayoutStatement.objects.filter(
+        user_id=account.user_id,
+        period__project_id=account.project_id,
+        period__state=PeriodState.EXPORTED,
+        period__export_format=account.platform,
+        total_cents__gt=0,
+    ).exists()
+
+
+def rater_payable_project(*, user, project_id: int) -> Project:
+    """A project the rater ever worked on, removed or not (they may still be owed pay); else 404."""
+    membership = ProjectMembership.objects.filter(user=user, project_id=project_id).select_related("project").first()
+    if membership is None:
+        raise NotFoundError("No such project.", extra={"code": "project_not_found"})
+    return membership.project
+
+
+def rater_payable_projects(*, user) -> list[Project]:
+    """Every project the rater ever worked on, by name: where they may say how they are paid."""
+    return list(Project.objects.filter(memberships__user=user).order_by("name", "id").distinct())
+
+
+def rater_payout_accounts(*, user) -> list[dict]:
+    """The rater's own payout accounts, one per project, with whether each is frozen by an export."""
+    accounts = PayoutAccount.objects.filter(user=user).select_related("project").order_by("project_id")
+    return [{"account": a, "locked": payout_account_exported(account=a)} for a in accounts]
+
+
+def payout_account_history(*, user, project_id: int | None = None) -> QuerySet[PayoutAccountChange]:
+    """Every change of a rater's payout accounts, newest first."""
+    changes = PayoutAccountChange.objects.filter(user=user)
+    if project_id is not None:
+        changes = changes.filter(project_id=project_id)
+    return changes.order_by("-changed_at", "-id")
 
 
 @dataclass(frozen=True)

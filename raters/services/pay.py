@@ -1,5 +1,5 @@
-"""Pay policy, payout accounts and pay periods: the only write paths of PayPolicy, PayoutAccount, PayPeriod,
-PayoutStatement and PayoutStatementEntry (docs/adr/0025-pay-per-hour-and-payouts.md).
+"""Pay policy, payout accounts and pay periods: the only write paths of PayPolicy, PayoutAccount,
+PayoutAccountChange, PayPeriod, PayoutStatement and PayoutStatementEntry (docs/adr/0025-pay-per-hour-and-payouts.md).
 
 Closing a period is all or nothing: under the period's row lock, every unpaid ledger entry of the project
 created before the period's end goes into one statement per rater, the hourly floor is topped up through
@@ -9,6 +9,7 @@ period and writes nothing.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,8 +20,10 @@ from django.utils import timezone
 from config.exceptions import ApplicationError, ConflictError, NotFoundError
 from labeling.models import Project, ProjectMembership
 from raters.models import (
+    AccountChangeSource,
     EarningsEntry,
     PayoutAccount,
+    PayoutAccountChange,
     PayoutStatement,
     PayoutStatementEntry,
     PayPeriod,
@@ -30,11 +33,15 @@ from raters.models import (
 )
 from raters.models.pay import CURRENCIES
 from raters.selectors.pay import floor_top_up_cents, pay_policy_for, worked_time
+from raters.selectors.payouts import payout_account_exported
 from raters.services.earnings import earnings_record_floor_top_ups
+
+logger = logging.getLogger(__name__)
 
 MAX_FLOOR_CENTS = 100_000  # 1,000 a hour: far above any real floor; mirrors pay_policy_floor_bounded
 MAX_PERIOD_DAYS = 93
 PERIOD_LOCK_NAMESPACE = 6_007  # pg advisory lock key space for "pay periods of project N"
+PLATFORM_ID_LOCK_NAMESPACE = 6_008  # ... for "whoever claims this platform id"
 
 ID_FORMATS = {
     # Prolific participant ids are 24 lowercase hex characters; MTurk ids are uppercase alphanumerics.
@@ -77,11 +84,27 @@ def pay_policy_set(*, project: Project, currency: str | None = None, hourly_floo
     return policy
 
 
+def _platform_id_lock(platform: str, participant_id: str) -> None:
+    # Two raters claiming one id meet here, whatever project they claim it on: the unique key is per project.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [PLATFORM_ID_LOCK_NAMESPACE, f"{platform}:{participant_id}"],
+        )
+
+
 @transaction.atomic
 def payout_account_set(
-    *, project: Project, user, platform: str, participant_id: str, assignment_id: str = ""
+    *, project: Project, user, platform: str, participant_id: str, assignment_id: str = "", actor=None
 ) -> PayoutAccount:
-    """Record where a rater of the project is paid. Formats are checked, and one id belongs to one rater."""
+    """Record where a rater of the project is paid, by staff or by the rater themself (`actor` is who asked).
+
+    Formats are checked; one platform id belongs to one rater across every project (409 `platform_id_taken`,
+    never saying whose); once a payout to the account was exported it cannot change (409
+    `payout_account_locked`), so a rater cannot move money already paid, and `again` gives the same file.
+    Every change is appended to PayoutAccountChange. Locks: the id's advisory lock, then the account row
+    (payout_export locks the project's accounts, so a change and an export never cross).
+    """
     if platform not in Platform.values:
         raise ApplicationError("Unknown platform.", extra={"code": "invalid_platform", "allowed": Platform.values})
     if not ProjectMembership.objects.filter(project=project, user=user).exists():
@@ -93,19 +116,39 @@ def payout_account_set(
         pattern = ID_FORMATS.get((platform, field))
         if pattern is not None and not pattern.fullmatch(value):
             raise ApplicationError(
-                f"{value!r} is not a valid {Platform(platform).label} {field.replace('_', ' ')}.",
-                extra={"code": "invalid_platform_id", "field": field},
+                f"{value[:80]!r} is not a valid {Platform(platform).label} {field.replace('_', ' ')}.",
+                extra={"code": "invalid_platform_id", "field": field, "platform": platform},
             )
-    taken = PayoutAccount.objects.filter(project=project, platform=platform, participant_id=values["participant_id"])
+    _platform_id_lock(platform, values["participant_id"])
+    taken = PayoutAccount.objects.filter(platform=platform, participant_id=values["participant_id"])
     if taken.exclude(user=user).exists():
-        raise ConflictError("That id is already another rater's on this project.", extra={"code": "platform_id_taken"})
+        raise ConflictError("That id is already another rater's.", extra={"code": "platform_id_taken"})
     account = PayoutAccount.objects.select_for_update().filter(project=project, user=user).first()
+    old = ("", "", "") if account is None else (account.platform, account.participant_id, account.assignment_id)
+    new = (platform, values["participant_id"], values["assignment_id"])
+    if old == new:
+        return account
+    if account is not None and payout_account_exported(account=account):
+        raise ConflictError(
+            "A payout to this account was already exported, so it can no longer change.",
+            extra={"code": "payout_account_locked"},
+        )
     if account is None:
         account = PayoutAccount(project=project, user=user)
-    account.platform = platform
-    account.participant_id = values["participant_id"]
-    account.assignment_id = values["assignment_id"]
+    account.platform, account.participant_id, account.assignment_id = new
     account.save()
+    PayoutAccountChange.objects.create(
+        project=project,
+        user=user,
+        changed_by=actor,
+        source=AccountChangeSource.RATER if actor is not None and actor.pk == user.pk else AccountChangeSource.STAFF,
+        old_platform=old[0],
+        old_participant_id=old[1],
+        old_assignment_id=old[2],
+        new_platform=new[0],
+        new_participant_id=new[1],
+        new_assignment_id=new[2],
+    )
     return account
 
 
@@ -236,6 +279,28 @@ def pay_period_close(*, period_id: int, actor, now: datetime | None = None) -> C
     return CloseResult(
         period=period, already_closed=False, statements=len(statements), top_up_cents=sum(added.values())
     )
+
+
+def pay_periods_close_due(*, now: datetime | None = None) -> list[CloseResult]:
+    """Close every open period whose end has passed (the beat task), earliest first within each project.
+
+    Not one transaction: each close is its own (pay_period_close), so a refused one (a budget too small for
+    the top-ups) leaves it open, logged, and the others still close; a later period of that project then
+    waits behind it (`earlier_period_open`). Two runs at once meet at each period's row lock: one writes the
+    statements, the other finds the period closed and writes nothing. A period still running is never taken.
+    """
+    now = now or timezone.now()
+    due = PayPeriod.objects.filter(state=PeriodState.OPEN, ends_at__lte=now).order_by("project_id", "starts_at")
+    closed: list[CloseResult] = []
+    for period_id in list(due.values_list("pk", flat=True)):
+        try:
+            result = pay_period_close(period_id=period_id, actor=None, now=now)
+        except ApplicationError as exc:
+            logger.warning("pay period %s not closed: %s (%s)", period_id, exc.message, exc.extra.get("code"))
+            continue
+        if not result.already_closed:
+            closed.append(result)
+    return closed
 
 
 @transaction.atomic

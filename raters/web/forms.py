@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from raters.models import RaterType
+from raters.models import Platform, RaterType
 from raters.models.attributes import AgeBand, Gender
 from raters.services.attributes import CONSENT_TEXT
 
@@ -70,3 +70,19 @@ class LabelMetaForm(forms.Form):
     task_id = forms.CharField(max_length=64)
     time_spent_ms = forms.IntegerField(min_value=0, required=False)
     instruction_version = forms.IntegerField(min_value=0, required=False)
+
+
+class PayoutAccountForm(forms.Form):
+    """Where I am paid on one project. The project list is mine only (set by the view)."""
+
+    project = forms.TypedChoiceField(coerce=int, choices=(), label="Project")
+    platform = forms.ChoiceField(choices=Platform.choices, label="Platform")
+    # Not *_id: web form parameters named so must be integers (config/input_guard.py).
+    participant = forms.CharField(
+        max_length=64, label="Participant or worker id", help_text="Prolific: 24 characters 0-9 a-f. MTurk: A…"
+    )
+    assignment = forms.CharField(max_length=64, required=False, label="MTurk assignment id (MTurk only)")
+
+    def __init__(self, *args, projects=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [(p.pk, p.name) for p in projects]

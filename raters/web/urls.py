@@ -1,6 +1,6 @@
 from django.urls import path
 
-from raters.web.views import labeling, onboarding, projects, signup, stats
+from raters.web.views import labeling, onboarding, payout_accounts, projects, signup, stats
 
 app_name = "raters"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("projects/<int:project_id>/label/flag/", labeling.flag, name="flag"),
     path("me/stats/", stats.my_stats, name="stats"),
     path("me/attributes/", stats.my_attributes, name="attributes"),
+    path("me/payout-accounts/", payout_accounts.my_payout_accounts, name="payout_accounts"),
 ]

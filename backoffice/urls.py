@@ -44,6 +44,7 @@ urlpatterns = [
     path("projects/<int:project_id>/setup/settings/", setup.project_edit, name="setup_project_edit"),
     path("projects/<int:project_id>/setup/instructions/", setup.instructions, name="setup_instructions"),
     path("projects/<int:project_id>/setup/items/", setup.items_upload, name="setup_items"),
+    path("projects/<int:project_id>/setup/model/", setup.model_options, name="setup_model"),
     path("projects/<int:project_id>/setup/campaigns/", setup.campaigns, name="setup_campaigns"),
     path("projects/<int:project_id>/setup/campaigns/<int:campaign_id>/invites/", setup.invite_new, name="setup_invite"),
     path("projects/<int:project_id>/setup/members/", setup.members, name="setup_members"),

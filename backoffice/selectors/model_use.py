@@ -57,3 +57,8 @@ def model_use_panel(*, project: Project) -> dict | None:
         "streams": streams,
         "charts": {"keep": keep_chart, "streams": stream_chart},
     }
+
+
+def model_setup_page(*, project: Project) -> dict:
+    """The setup page's model options (defaults when never saved) and the predictions they would apply to."""
+    return {"settings": model_settings_get(project=project), "predictions": prediction_counts(project=project)}

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import staff_required
+from backoffice.forms.model_settings import ModelSettingsForm
 from backoffice.forms.setup import (
     PROJECT_FIELDS,
     CampaignForm,
@@ -26,6 +27,7 @@ from backoffice.forms.setup import (
     ProjectForm,
     UploadForm,
 )
+from backoffice.selectors.model_use import model_setup_page
 from backoffice.selectors.setup import (
     datasets_setup_page,
     instruction_versions,
@@ -44,6 +46,7 @@ from datasets.services.export import CONTENT_TYPES, FORMATS, version_export_chun
 from labeling.models import Project
 from labeling.services.instructions import instructions_publish
 from labeling.services.item_formats import upload_size_check
+from labeling.services.model_settings import model_settings_update
 from labeling.services.projects import membership_add, membership_remove, project_create, project_update
 from labeling.services.resolution import project_resolve
 from raters.models import RecruitmentCampaign
@@ -148,6 +151,25 @@ def instructions(request: HttpRequest, project_id: int) -> HttpResponse:
         diff=diff,
         versions=instruction_versions(project=project),
         status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def model_options(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The project's model options, saved by the service the model-settings API uses (one write path)."""
+    project = _project(project_id)
+    state = model_setup_page(project=project)
+    form = ModelSettingsForm(request.POST or None, settings=state["settings"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            model_settings_update(project=project, **form.cleaned_data)
+        except ApplicationError as exc:
+            _refusal_to_form(form, exc)
+        else:
+            messages.success(request, "Model options saved.")
+            return redirect("dashboard:setup_model", project.pk)
+    return _page(
+        request, "model.html", project, form=form, predictions=state["predictions"], status=400 if form.errors else 200
     )
 
 

@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "ADAPTIVE_PRIOR_ACCURACY": 0.7,
     "ADAPTIVE_PRIOR_WEIGHT": 10.0,
     "ADAPTIVE_MAX_RELIABILITY": 0.99,
+    # A model rater (docs/adr/0015) is measured only on items two or more people labelled; with fewer such
+    # items than this it stays unmeasured (no MachineReliability), so its vote never counts in overlap.
+    "MACHINE_MIN_MEASURED_ITEMS": 20,
 }
 
 labeling_settings = AppSettings("LABELING", DEFAULTS)
@@ -37,3 +40,7 @@ def adaptive_model_settings() -> tuple[float, float, float]:
             "and ADAPTIVE_PRIOR_WEIGHT >= 0."
         )
     return prior, weight, cap
+
+
+def machine_min_measured_items() -> int:
+    return int(labeling_settings.get("MACHINE_MIN_MEASURED_ITEMS"))

@@ -85,22 +85,57 @@ def parse_labelstudio(stream: IO, *, model_version: str | None = None) -> Iterat
     when it is None, the latest `created_at` winning per task).
     """
     tasks = json_loads(stream.read(), field="file")
+    for _, row in labelstudio_task_rows(tasks, model_version=model_version):
+        yield row
+
+
+def labelstudio_task_rows(
+    tasks: Any, *, model_version: str | None, unnamed_too: bool = False
+) -> Iterator[tuple[int, dict]]:
+    """(task index, prediction row) for each task with a prediction of `model_version` (any when None).
+
+    With `unnamed_too`, a prediction that names no model_version counts as one of `model_version`.
+    """
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise ApplicationError("Label Studio JSON must be a list of tasks.", {"code": "invalid_file"})
-    for task in tasks:
+    for index, task in enumerate(tasks):
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            yield {"_error": "A Label Studio task needs a `data` object."}
+            yield index, {"_error": "A Label Studio task needs a `data` object."}
             continue
         item = task["data"].get("external_id") or task.get("external_id") or task.get("id")
         predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
         if model_version is not None:
-            predictions = [p for p in predictions if str(p.get("model_version", "")) == model_version]
+            predictions = [
+                p
+                for p in predictions
+                if str(p.get("model_version", "")) == model_version or (unnamed_too and _unnamed(p))
+            ]
         if not predictions:
             continue
         latest = max(predictions, key=lambda p: _created(p.get("created_at")))
-        yield {"item": item, "value": _labelstudio_value(latest.get("result")), "score": latest.get("score")}
+        yield index, {"item": item, "value": _labelstudio_value(latest.get("result")), "score": latest.get("score")}
+
+
+def _unnamed(prediction: dict) -> bool:
+    version = prediction.get("model_version")
+    return version is None or str(version).strip() == ""
+
+
+def labelstudio_versions(tasks: Any) -> tuple[set[str], list[int]]:
+    """The model versions the tasks' predictions name, and the indexes of tasks with a prediction naming none."""
+    versions: set[str] = set()
+    unnamed: list[int] = []
+    for index, task in enumerate(tasks if isinstance(tasks, list) else [tasks]):
+        for prediction in (task.get("predictions") or []) if isinstance(task, dict) else []:
+            if not isinstance(prediction, dict):
+                continue
+            if _unnamed(prediction):
+                unnamed.append(index)
+            else:
+                versions.add(str(prediction["model_version"]))
+    return versions, unnamed
 
 
 def _created(value: Any) -> datetime:

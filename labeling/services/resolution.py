@@ -30,6 +30,8 @@ from django.db import connection, transaction
 from config.exceptions import ApplicationError
 from labeling.aggregation import aggregators
 from labeling.aggregation.frame import AnnotationFrame, crowd_only, machine_mask, machine_rater_keys
+from labeling.aggregation.machine_reliability import machine_measures
+from labeling.conf import machine_min_measured_items
 from labeling.events import resolutions_written_emit
 from labeling.models import (
     AggregationFit,
@@ -104,11 +106,11 @@ def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggreg
     keys = [distribution_key(v) for v in frame.domain]
     machines = machine_rater_keys(frame)
 
-    def confusion_of(rater: int) -> dict | None:
-        if rater not in agg.confusion:
-            return None
-        matrix = agg.confusion[rater]
+    def as_table(matrix: np.ndarray) -> dict:
         return {keys[t]: {keys[o]: round(float(matrix[t, o]), 6) for o in range(len(keys))} for t in range(len(keys))}
+
+    def confusion_of(rater: int) -> dict | None:
+        return as_table(agg.confusion[rater]) if rater in agg.confusion else None
 
     RaterReliability.objects.filter(project=project).delete()
     RaterReliability.objects.bulk_create(
@@ -126,6 +128,8 @@ def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggreg
         ],
         batch_size=2000,
     )
+    # A model is measured against people alone, on items two or more people labelled (machine_reliability).
+    measures = machine_measures(frame, agg, min_items=machine_min_measured_items())
     MachineReliability.objects.filter(project=project).delete()
     MachineReliability.objects.bulk_create(
         [
@@ -133,12 +137,12 @@ def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggreg
                 project=project,
                 rater_key=key,
                 method=agg.method,
-                reliability=float(np.clip(reliability[rater], 0.0, 1.0)),
-                confusion=confusion_of(rater),
-                annotation_count=per_rater.get(rater, 0),
+                reliability=float(np.clip(measures[rater].reliability, 0.0, 1.0)),
+                confusion=None if measures[rater].confusion is None else as_table(measures[rater].confusion),
+                annotation_count=measures[rater].items,
             )
             for rater, key in machines.items()
-            if rater in reliability
+            if rater in measures
         ]
     )
     priors = {keys[i]: float(p) for i, p in enumerate(agg.priors)} if agg.priors is not None else {}

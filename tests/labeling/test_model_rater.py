@@ -18,6 +18,13 @@ from raters.selectors.quality import project_rater_quality
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _small_projects_measure_the_model(settings):
+    """These projects have 8 items; the model is measured on the 8 two or more people labelled."""
+    settings.LABELING = {**getattr(settings, "LABELING", {}), "MACHINE_MIN_MEASURED_ITEMS": 5}
+
+
 # Three raters on eight items: rater a is reliable, b and c are noisy; items 6 and 7 are 1-1 ties with two raters.
 ROWS = [
     (0, "a", "cat"), (0, "b", "cat"), (0, "c", "dog"),
@@ -71,7 +78,7 @@ def test_model_vote_counts_in_aggregation_and_its_reliability_is_estimated(
     assert resolved["i6"] == "cat" and resolved["i7"] == "cat"
     # ... its reliability is estimated, stored apart and named as a machine
     machine = MachineReliability.objects.get(project=mixed)
-    assert machine.rater_key == "model:clf@v3" and machine.annotation_count == len(MODEL)
+    assert machine.rater_key == "model:clf@v3" and machine.annotation_count == len(MODEL)  # every item has 2+ people
     assert 0.0 <= machine.reliability <= 1.0
     # ... annotation counts and readiness count people only
     assert summary.annotations == len(ROWS)

@@ -43,16 +43,25 @@ def _script(seed: int = 7) -> tuple[list[str], list[list[str]]]:
 
 
 def _fit(project: Project, people: list, machine: float | None) -> None:
-    """Store a fit through the refit's own writer: 50 labels per person, the model's figure when given."""
+    """Store a fit through the refit's own writer: 50 labels per person, the model's figure when given.
+
+    Every item also has a second voter the fit stores nothing for, so each has two people and the model is
+    measured (ADR 0015); the model votes on 40 of the 50 items, agreeing with the people on `machine` of them.
+    """
     from labeling.aggregation.aggregators import Aggregate
     from labeling.services.resolution import _store_fit
 
     reliability = {p.pk: PEOPLE for p in people}
+    voters = [*reliability, 10**9]
+    items = np.tile(np.arange(50, dtype=np.int64), len(voters))
+    raters = np.repeat(np.array(voters, dtype=np.int64), 50)
+    codes = np.zeros(len(raters), dtype=np.int64)
     if machine is not None:
-        reliability[MACHINE_RATER_ID] = machine
-    raters = np.repeat(np.array(list(reliability), dtype=np.int64), 50)
-    zeros = np.zeros(len(raters), dtype=np.int64)
-    frame = AnnotationFrame(raters, raters, zeros, zeros, list(LABELS), None, "single")
+        agreeing = round(machine * 40)
+        items = np.r_[items, np.arange(40)]
+        raters = np.r_[raters, np.full(40, MACHINE_RATER_ID)]
+        codes = np.r_[codes, np.zeros(agreeing, dtype=np.int64), np.ones(40 - agreeing, dtype=np.int64)]
+    frame = AnnotationFrame(items, raters, np.zeros(len(raters), dtype=np.int64), codes, list(LABELS), None, "single")
     frame.extra["machine_raters"] = {MACHINE_RATER_ID: KEY}
     one = np.zeros(1)
     agg = Aggregate("weighted", np.array([0]), one, one.astype(int), None, one, one, one.astype(bool))

@@ -1,4 +1,9 @@
-"""python manage.py import_items FILE --project NAME [--format csv|jsonl|labelstudio]"""
+"""python manage.py import_items FILE --project NAME [--format csv|jsonl|labelstudio]
+
+Label Studio tasks bring their predictions too (`--model NAME`, and `--model-version V` when the file's
+predictions name no version or several), stored in the same transaction as the items: a bad prediction
+stores nothing. `--no-predictions` imports the items only.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from config.exceptions import ApplicationError
 from labeling.models import Project
 from labeling.services.item_formats import FORMATS, format_guess, records_from_file
 from labeling.services.items import items_import
+from labeling.services.labelstudio_import import labelstudio_tasks_import
 
 
 class Command(BaseCommand):
@@ -20,6 +26,13 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--project", required=True, help="Project name")
         parser.add_argument("--format", choices=FORMATS, help="Default: from the file extension")
+        parser.add_argument("--model", help="Label Studio: the model name the tasks' predictions are stored under")
+        parser.add_argument(
+            "--model-version", help="Label Studio: store this version's predictions (default: the one the file names)"
+        )
+        parser.add_argument(
+            "--no-predictions", action="store_true", help="Label Studio: import the tasks only, not their predictions"
+        )
 
     def handle(self, *args, file: Path, project: str, format: str | None, **options) -> None:
         target = Project.objects.filter(name=project).first()
@@ -29,11 +42,30 @@ class Command(BaseCommand):
             raise CommandError(f"{file} is not a file.")
         try:
             fmt = format or format_guess(file.name)
-            with file.open("rb") as stream, tqdm(desc="items", unit=" items", disable=options["verbosity"] == 0) as bar:
-                result = items_import(project=target, records=records_from_file(stream, fmt), progress=bar.update)
+            with tqdm(desc="items", unit=" items", disable=options["verbosity"] == 0) as bar:
+                if fmt == "labelstudio":
+                    tasks = labelstudio_tasks_import(
+                        project=target,
+                        data=file.read_bytes(),
+                        model=options.get("model"),
+                        model_version=options.get("model_version"),
+                        predictions=not options.get("no_predictions"),
+                        progress=bar.update,
+                    )
+                    result, stored = tasks.items, f" predictions={tasks.predictions}"
+                else:
+                    with file.open("rb") as stream:
+                        records = records_from_file(stream, fmt)
+                        result, stored = items_import(project=target, records=records, progress=bar.update), ""
         except ApplicationError as exc:
+            for error in exc.extra.get("errors", [])[:20]:
+                if "message" in error:
+                    field = f" {error['field']}" if error.get("field") else ""
+                    self.stderr.write(f"  task {error['index']}{field}: {error['message']}")
             raise CommandError(exc.message)
-        self.stdout.write(f"created={result.created} duplicates={result.duplicates} errors={result.error_count}")
+        self.stdout.write(
+            f"created={result.created} duplicates={result.duplicates} errors={result.error_count}{stored}"
+        )
         for error in result.errors[:20]:
             self.stderr.write(f"  record {error['index']}: {error['message']}")
         if result.error_count > 20:

@@ -11,7 +11,7 @@ from typing import Any
 
 # Feedback stamped before its request was served only happens with skewed clocks. NTP keeps hosts within
 # a second; 5 minutes is the tolerance Kerberos (RFC 4120's usual default) and signed-request schemes use
-# before calling a clock broken. An allowance beyond that hides a broken producer clock.
+# before calling a clock wrong. An allowance beyond that hides a producer clock that needs fixing.
 MAX_CLOCK_SKEW_ALLOWANCE_S = 300
 MIN_DEAD_LETTER_RETENTION_DAYS = 1
 

@@ -2,7 +2,8 @@
 # Runs the whole system locally: web on http://127.0.0.1:8000, Celery worker and beat, the
 # feedback-join consumer, the bundled Kafka-protocol broker, and a demo project.
 # PostgreSQL/Redis/Kafka are used where configured or already running; otherwise embedded ones start.
-#   bash scripts/run.sh          (Ctrl-C stops everything it started)
+#   bash scripts/run.sh          (Ctrl-C stops the system; an embedded PostgreSQL, Redis or broker
+#                                 it had to start keeps running under .local/ for the next run)
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 
@@ -52,7 +53,7 @@ cat <<MSG
     API docs:        http://127.0.0.1:8000/api/docs/
     Kafka broker:    $KAFKA_BOOTSTRAP_SERVERS (topics fed by simulate_traffic)
     Logs:            .local/logs/
-  Ctrl-C stops everything.
+  Ctrl-C stops the system (embedded PostgreSQL, Redis and broker stay up for the next run).
 
 MSG
 wait -n "${core[@]}" || true

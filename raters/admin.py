@@ -134,6 +134,12 @@ class PayoutAccountAdmin(ReadOnlyAdmin):
     list_filter = ("platform", "project")
 
 
+@admin.register(models.PayoutAccountChange)
+class PayoutAccountChangeAdmin(ReadOnlyAdmin):  # append-only history: a trigger refuses UPDATE and DELETE
+    list_display = ("project", "user", "source", "old_participant_id", "new_participant_id", "changed_at")
+    list_filter = ("source", "new_platform", "project")
+
+
 @admin.register(models.PayPeriod)
 class PayPeriodAdmin(ReadOnlyAdmin):
     list_display = ("project", "starts_at", "ends_at", "state", "closed_at", "exported_at", "export_format")

@@ -19,6 +19,7 @@ from raters.selectors.payouts import (
     payout_account_exported,
     payout_account_history,
     rater_payable_project,
+    rater_payout_account,
     rater_payout_accounts,
 )
 from raters.services.pay import payout_account_set
@@ -69,7 +70,7 @@ class MyPayoutAccountApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: int) -> Response:
         project = rater_payable_project(user=request.user, project_id=project_id)
-        account = PayoutAccount.objects.filter(project=project, user=request.user).first()
+        account = rater_payout_account(user=request.user, project=project)
         history = [
             {
                 "changed_at": c.changed_at,

@@ -73,6 +73,11 @@ def rater_payout_accounts(*, user) -> list[dict]:
     return [{"account": a, "locked": payout_account_exported(account=a)} for a in accounts]
 
 
+def rater_payout_account(*, user, project) -> PayoutAccount | None:
+    """The rater's own payout account on one project, if they have set one."""
+    return PayoutAccount.objects.filter(project=project, user=user).first()
+
+
 def payout_account_history(*, user, project_id: int | None = None) -> QuerySet[PayoutAccountChange]:
     """Every change of a rater's payout accounts, newest first."""
     changes = PayoutAccountChange.objects.filter(user=user)

@@ -70,7 +70,11 @@ def crowd_only(frame: AnnotationFrame) -> AnnotationFrame:
     mask = machine_mask(frame)
     if not mask.any():
         return frame
-    keep = ~mask
+    return frame_subset(frame, ~mask)
+
+
+def frame_subset(frame: AnnotationFrame, keep: np.ndarray) -> AnnotationFrame:
+    """The rows where `keep` is true, as a crowd frame (machine rater keys are not carried over)."""
     return AnnotationFrame(
         item=frame.item[keep],
         rater=frame.rater[keep],

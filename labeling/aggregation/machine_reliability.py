@@ -17,7 +17,7 @@ import numpy as np
 from labeling.aggregation import methods
 from labeling.aggregation.aggregators import Aggregate, majority_vote, weighted_vote
 from labeling.aggregation.dawid_skene import unique_inverse
-from labeling.aggregation.frame import AnnotationFrame, crowd_only, machine_mask, machine_rater_keys
+from labeling.aggregation.frame import AnnotationFrame, crowd_only, frame_subset, machine_mask, machine_rater_keys
 
 MIN_PEOPLE = 2
 
@@ -27,20 +27,6 @@ class MachineMeasure:
     reliability: float
     confusion: np.ndarray | None  # V x V [true, observed], Dawid-Skene only
     items: int  # items it was measured on
-
-
-def _subset(frame: AnnotationFrame, keep: np.ndarray) -> AnnotationFrame:
-    return AnnotationFrame(
-        item=frame.item[keep],
-        rater=frame.rater[keep],
-        version=frame.version[keep],
-        code=frame.code[keep],
-        domain=frame.domain,
-        numeric=frame.numeric,
-        label_type=frame.label_type,
-        values=None if frame.values is None else frame.values[keep],
-        extra={k: v for k, v in frame.extra.items() if k != "machine_raters"},
-    )
 
 
 def _people_posterior(people: AnnotationFrame, agg: Aggregate) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +69,9 @@ def machine_measures(frame: AnnotationFrame, agg: Aggregate, *, min_items: int) 
     shared = items[counts >= MIN_PEOPLE]
     if len(shared) < min_items:
         return {}
-    ref_items, reference = _people_posterior(_subset(crowd_only(frame), np.isin(frame.item[people_mask], shared)), agg)
+    ref_items, reference = _people_posterior(
+        frame_subset(crowd_only(frame), np.isin(frame.item[people_mask], shared)), agg
+    )
     out: dict[int, MachineMeasure] = {}
     for rater in machines:
         mine = (frame.rater == rater) & np.isin(frame.item, shared)

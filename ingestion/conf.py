@@ -29,6 +29,9 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
     "heartbeat_interval_ms": 1000,
     "fetch_max_wait_ms": 100,
     "max_poll_interval_ms": 300000,
+    # How stale the topic metadata may get. A recreated topic is seen by its new topic id at the next
+    # refresh and read again from the start (docs/adr/0027); kafka-python's default is 5 minutes.
+    "metadata_max_age_ms": 30000,
     "dead_letter_topic": None,
     "prepare": None,
     "group_instance_id": None,

@@ -50,3 +50,19 @@ def consumer_offsets_record(
                 [event_times.get(key) for key, _ in items],
             ],
         )
+
+
+@transaction.atomic(savepoint=False)
+def consumer_offsets_restart(*, group: str, topics: list[str], now: datetime) -> None:
+    """A topic was recreated: its offsets start at 0 again, so the recorded position and high-water mark
+    no longer mean anything (lag would read negative). The event time read so far and the last caught-up
+    time stay: the watermark only moves forward, and what was read before the recreation was read."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE ingestion_consumeroffset
+            SET committed_offset = 0, highwater = NULL, updated_at = %s
+            WHERE "group" = %s AND topic = ANY(%s)
+            """,
+            [now, group, topics],
+        )

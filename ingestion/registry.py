@@ -25,6 +25,7 @@ class ConsumerSpec:
     heartbeat_interval_ms: int
     fetch_max_wait_ms: int
     max_poll_interval_ms: int
+    metadata_max_age_ms: int = 30000
     # Static membership (KIP-345): a restarted member with the same id takes its partitions back at once
     # instead of waiting for the session timeout of its dead predecessor. Unique per live process.
     group_instance_id: str | None = None
@@ -63,6 +64,7 @@ def consumer_get(name: str) -> ConsumerSpec:
         heartbeat_interval_ms=int(conf["heartbeat_interval_ms"]),
         fetch_max_wait_ms=int(conf["fetch_max_wait_ms"]),
         max_poll_interval_ms=int(conf["max_poll_interval_ms"]),
+        metadata_max_age_ms=int(conf["metadata_max_age_ms"]),
         group_instance_id=_instance_id(conf.get("group_instance_id")),
     )
 

@@ -27,7 +27,7 @@ from kafka.record import util as kafka_record_util
 
 from ingestion import conf as kafka_conf
 from ingestion.dead_letters import dead_letter_headers, dead_letters_record
-from ingestion.offsets import consumer_offsets_record
+from ingestion.offsets import consumer_offsets_record, consumer_offsets_restart
 from ingestion.records import BatchResult, DeadLetterRecord, Record
 from ingestion.registry import ConsumerSpec
 
@@ -53,6 +53,7 @@ class ConsumerRunner:
         self.prepare = spec.prepare
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
+        self._topic_ids: dict[str, object] = {}
         self.totals: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -78,6 +79,7 @@ class ConsumerRunner:
             session_timeout_ms=self.spec.session_timeout_ms,
             heartbeat_interval_ms=self.spec.heartbeat_interval_ms,
             max_poll_interval_ms=self.spec.max_poll_interval_ms,
+            metadata_max_age_ms=self.spec.metadata_max_age_ms,
             reconnect_backoff_max_ms=2000,
             fetch_max_bytes=8 * 1024 * 1024,
             **({"group_instance_id": self.spec.group_instance_id} if self.spec.group_instance_id else {}),
@@ -215,11 +217,58 @@ class ConsumerRunner:
         except KafkaError as exc:
             logger.warning("offset commit failed (%s); records will be replayed", exc)
 
+    # -- recreated topics ------------------------------------------------------------------------
+    def recreated_topics(self) -> set[str]:
+        """Subscribed topics whose topic id changed since the last look (main thread only).
+
+        A topic deleted and created again, or a broker that lost its log, keeps its name but starts its
+        offsets at 0 again. The consumer's positions then point into a different log: where the new log is
+        already longer, fetching goes on from there and silently skips its first records. The topic id
+        (Kafka 2.8+, KIP-516) is the only sign; without one (older brokers) nothing can be seen here.
+        """
+        cluster = self._consumer._client.cluster  # kafka-python keeps the metadata there; no public accessor
+        changed: set[str] = set()
+        for topic in self.spec.topics:
+            topic_id = cluster.topic_id(topic)
+            if topic_id is None:
+                continue
+            seen = self._topic_ids.get(topic)
+            if seen is not None and seen != topic_id:
+                changed.add(topic)
+            self._topic_ids[topic] = topic_id
+        return changed
+
+    def restart_topics(self, topics: set[str]) -> None:
+        """Read recreated topics again from their first offset, and forget their recorded positions.
+
+        Replaying is safe (the handlers' upserts absorb it); skipping is not. The group's commit for these
+        partitions is moved back too, so a crash right after this does not resume at the stale offsets.
+        """
+        partitions = [tp for tp in self._consumer.assignment() if tp.topic in topics]
+        logger.warning(
+            "topic(s) %s were recreated (topic id changed): reading %d partition(s) again from the beginning",
+            ", ".join(sorted(topics)),
+            len(partitions),
+        )
+        if partitions:
+            self._consumer.seek_to_beginning(*partitions)
+            try:
+                self._consumer.commit({tp: OffsetAndMetadata(0, "", -1) for tp in partitions})
+            except KafkaError as exc:  # a rebalance resets positions from the (lost) commits: earliest
+                logger.warning("could not move the commit back for recreated topics: %s", exc)
+        with transaction.atomic():
+            consumer_offsets_restart(group=self.spec.group, topics=sorted(topics), now=timezone.now())
+        self.totals["topics_recreated"] = self.totals.get("topics_recreated", 0) + len(topics)
+
     # -- the loop --------------------------------------------------------------------------------
-    def _finish(self, records: list[Record], result: BatchResult) -> None:
-        """After the batch's DB transaction committed: dead letters out, then the Kafka offsets."""
+    def _finish(self, records: list[Record], result: BatchResult, skip_topics: set[str] = frozenset()) -> None:
+        """After the batch's DB transaction committed: dead letters out, then the Kafka offsets.
+
+        skip_topics: topics found recreated meanwhile; their offsets in this batch point into a log that
+        is gone (or at stale places of the new one) and must not be committed.
+        """
         self.send_dead_letters(result)
-        self.commit(records)
+        self.commit([r for r in records if r.topic not in skip_topics] if skip_topics else records)
         for name, value in result.stats.items():
             self.totals[name] = self.totals.get(name, 0) + value
         if self.on_batch is not None:
@@ -250,6 +299,13 @@ class ConsumerRunner:
         try:
             while not self.stopping:
                 polled = self._consumer.poll(timeout_ms=10 if inflight else 500, max_records=self.spec.max_batch)
+                recreated = self.recreated_topics()
+                if recreated:
+                    polled = {tp: messages for tp, messages in polled.items() if tp.topic not in recreated}
+                    if inflight is not None:
+                        self._finish(inflight[0], inflight[1].result(), skip_topics=recreated)
+                        inflight = None
+                    self.restart_topics(recreated)
                 records = [
                     Record(m.topic, m.partition, m.offset, m.value, m.timestamp, m.key)
                     for messages in polled.values()

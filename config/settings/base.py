@@ -249,6 +249,7 @@ KAFKA_CONSUMERS = {
         session_timeout_ms=env_int("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS"),
         heartbeat_interval_ms=env_int("FEEDBACK_CONSUMER_HEARTBEAT_MS"),
         fetch_max_wait_ms=env_int("FEEDBACK_CONSUMER_FETCH_MAX_WAIT_MS"),
+        metadata_max_age_ms=env_int("FEEDBACK_CONSUMER_METADATA_MAX_AGE_MS"),
         group_instance_id=env("FEEDBACK_CONSUMER_INSTANCE_ID"),
     ),
 }

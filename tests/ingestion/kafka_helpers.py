@@ -7,7 +7,8 @@ import time
 import uuid
 from collections.abc import Callable
 
-from kafka import KafkaAdminClient
+from django.utils import timezone
+from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
 
@@ -27,6 +28,35 @@ def topics_create(bootstrap: str, names: list[str], partitions: int = 2) -> None
         admin.create_topics([NewTopic(name, partitions, 1) for name in names])
     finally:
         admin.close()
+
+
+def topics_delete(bootstrap: str, names: list[str]) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.delete_topics(names)
+        wait_for(lambda: not set(names) & set(admin.list_topics()), timeout=30, what=f"{names} deleted")
+    finally:
+        admin.close()
+
+
+def produce_pairs(bootstrap: str, names: dict[str, str], prefix: str, count: int) -> None:
+    """`count` requests, each with one click at the same instant (a positive once joined)."""
+    from tests.feedback.helpers import event_bytes, request_bytes
+
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    now = timezone.now()
+    for i in range(count):
+        key = f"{prefix}{i}".encode()
+        producer.send(names["REQUESTS_TOPIC"], key=key, value=request_bytes(f"{prefix}{i}", served_at=now))
+        producer.send(names["FEEDBACK_TOPIC"], key=key, value=event_bytes(f"{prefix}e{i}", f"{prefix}{i}", at=now))
+    producer.flush()
+    producer.close()
+
+
+def labelled(prefix: str) -> int:
+    from feedback.models import DirectLabel
+
+    return DirectLabel.objects.filter(request__request_id__startswith=prefix).count()
 
 
 def wait_for(check: Callable[[], bool], *, timeout: float, what: str, every: float = 0.2) -> None:

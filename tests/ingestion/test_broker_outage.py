@@ -16,33 +16,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
-from kafka import KafkaProducer
 
 from feedback.models import DirectLabel
 from scripts.services import free_port, start_broker
-from tests.feedback.helpers import event_bytes, make_rule, request_bytes
-from tests.ingestion.kafka_helpers import topics_create, unique_names, wait_for
+from tests.feedback.helpers import make_rule
+from tests.ingestion.kafka_helpers import labelled, produce_pairs, topics_create, unique_names, wait_for
 from tests.ingestion.subprocess_consumer import consumer_env, consumer_start
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 OUTAGE_SECONDS = 30
-
-
-def produce_pairs(bootstrap: str, names: dict[str, str], prefix: str, count: int) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap)
-    now = timezone.now()
-    for i in range(count):
-        key = f"{prefix}{i}".encode()
-        producer.send(names["REQUESTS_TOPIC"], key=key, value=request_bytes(f"{prefix}{i}", served_at=now))
-        producer.send(names["FEEDBACK_TOPIC"], key=key, value=event_bytes(f"{prefix}e{i}", f"{prefix}{i}", at=now))
-    producer.flush()
-    producer.close()
-
-
-def labelled(prefix: str) -> int:
-    return DirectLabel.objects.filter(request__request_id__startswith=prefix).count()
 
 
 def stop_broker(proc) -> None:
@@ -73,10 +56,15 @@ def test_consumer_survives_a_30s_broker_outage_without_restart():
         stop_broker(broker)
         time.sleep(OUTAGE_SECONDS)
         assert consumer.poll() is None, "the consumer exited during the outage"
-        broker = start_broker(port, log)
-        topics_create(bootstrap, topic_names)  # the memory store lost them
-
-        produce_pairs(bootstrap, names, "after-", 200)
+        # The worst order: the new log already holds more records than the consumer's old positions before
+        # it fetches again, so those positions are valid offsets of a different log (it must not skip).
+        consumer.send_signal(signal.SIGSTOP)
+        try:
+            broker = start_broker(port, log)
+            topics_create(bootstrap, topic_names)  # the memory store lost them
+            produce_pairs(bootstrap, names, "after-", 200)
+        finally:
+            consumer.send_signal(signal.SIGCONT)
         wait_for(lambda: labelled("after-") == 200, timeout=120, what="labels after the broker returned")
         assert consumer.poll() is None, "the consumer was restarted (it must reconnect by itself)"
         labels = DirectLabel.objects.filter(request__request_id__startswith="after-")

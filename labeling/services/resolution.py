@@ -31,6 +31,7 @@ from config.exceptions import ApplicationError
 from labeling.aggregation import aggregators
 from labeling.aggregation.frame import AnnotationFrame, crowd_only, machine_mask, machine_rater_keys
 from labeling.aggregation.machine_reliability import machine_measures
+from labeling.aggregation.overlap import machine_vote_counts
 from labeling.conf import machine_min_measured_items
 from labeling.events import resolutions_written_emit
 from labeling.models import (
@@ -47,7 +48,7 @@ from labeling.selectors.annotation_frame import annotation_frame
 from labeling.selectors.consensus import aggregate, effective_method
 from labeling.selectors.crowd_items import crowd_item_require
 from labeling.services.agreement_cache import alpha_cache_refresh
-from labeling.services.overlap import flag_below_target, is_adaptive
+from labeling.services.overlap import flag_below_target, is_adaptive, rater_model
 from labeling.services.resolution_rows import (
     STRING,
     current_resolutions,
@@ -98,9 +99,29 @@ def _not_ready_items(project: Project) -> np.ndarray:
         return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
 
 
-def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggregate) -> None:
-    """Replace the project's stored per-rater reliabilities with this fit's; a model rater's go to its own table."""
-    reliability = agg.reliability or aggregators.agreement_with(frame, agg.items, agg.label_code)
+def counted_votes(*, project: Project, frame: AnnotationFrame) -> AnnotationFrame:
+    """The votes a resolution is made from: people's, and the model's only where its vote counts.
+
+    The rule is the overlap decision's (`machine_vote_counts` on the stored fit): the latest refit measured
+    the model (docs/adr/0015) at no less than a person without a fit. An unmeasured model, or a weak one,
+    leaves every resolution to people alone, so importing predictions never moves a label by itself.
+    """
+    machines = machine_rater_keys(frame)
+    if not machines:
+        return frame
+    for rater, key in machines.items():
+        if machine_vote_counts(rater, rater_model(project=project, rater_ids=[], machine_key=key)):
+            return frame
+    return crowd_only(frame)
+
+
+def _store_fit(
+    project: Project, frame: AnnotationFrame, agg: aggregators.Aggregate, people: AnnotationFrame | None = None
+) -> None:
+    """Replace the project's stored per-rater reliabilities with this (people-only) fit's; the model's
+    measure, against that fit, goes to its own table."""
+    people = crowd_only(frame) if people is None else people
+    reliability = agg.reliability or aggregators.agreement_with(people, agg.items, agg.label_code)
     raters, counts = np.unique(frame.rater, return_counts=True)
     per_rater = dict(zip(raters.tolist(), counts.tolist(), strict=True))
     keys = [distribution_key(v) for v in frame.domain]
@@ -151,7 +172,7 @@ def _store_fit(project: Project, frame: AnnotationFrame, agg: aggregators.Aggreg
         defaults={
             "method": agg.method,
             "priors": priors,
-            "annotation_count": len(frame),
+            "annotation_count": len(people),
             "item_count": len(agg.items),
         },
     )
@@ -212,10 +233,16 @@ def _resolve_locked(
     mark("load")
     if len(frame) == 0:
         return frame
-    agg = aggregate(project=project, frame=frame, method=method)
+    # People's parameters are fitted on people alone; the model is measured against them and its vote joins
+    # the resolutions only where it counts (`counted_votes`), weighed by its stored measure.
+    people = crowd_only(frame)
+    agg = aggregate(project=project, frame=people, method=method)
     mark("aggregate")
-    _store_fit(project, frame, agg)
-    rows = result_rows(project=project, frame=frame, agg=agg)
+    _store_fit(project, frame, agg, people)
+    used = counted_votes(project=project, frame=frame)
+    if len(used) != len(people):
+        agg = _single_item_aggregate(project, used, method)
+    rows = result_rows(project=project, frame=used, agg=agg)
     summary.items_seen = len(rows)
     rows = flag_below_target(project=project, rows=rows)
     not_ready = np.isin(rows.item, _not_ready_items(project))
@@ -262,7 +289,7 @@ def _resolve_locked(
 
 
 def _single_item_aggregate(project: Project, frame: AnnotationFrame, method: str) -> aggregators.Aggregate:
-    """Resolve one item with the project's stored fit; without a fit, reliability methods use majority."""
+    """Resolve with the project's stored fit (`frame`: the counted votes); without a fit, majority."""
     if method not in (AggregationMethod.WEIGHTED, AggregationMethod.DAWID_SKENE):
         return aggregate(project=project, frame=frame, method=method)
     stored = {
@@ -315,8 +342,9 @@ def item_resolve(*, item: Item) -> Resolution:
     if len(frame) == 0:
         raise ApplicationError("The item has no annotations to resolve.", {"item_id": item.pk})
     method = effective_method(project=project)
-    agg = _single_item_aggregate(project, frame, method)
-    rows = flag_below_target(project=project, rows=result_rows(project=project, frame=frame, agg=agg))
+    used = counted_votes(project=project, frame=frame)
+    agg = _single_item_aggregate(project, used, method)
+    rows = flag_below_target(project=project, rows=result_rows(project=project, frame=used, agg=agg))
     values = {"method": agg.method, **rows.row(0)}
     values["annotation_count"] = int((~machine_mask(frame)).sum())
     if current is not None and _same_result(current, values):

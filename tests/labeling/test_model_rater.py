@@ -139,15 +139,19 @@ def test_a_model_rater_needs_both_name_and_version(tmp_path):
 
 
 def test_single_item_resolve_uses_the_stored_machine_fit(tmp_path, django_capture_on_commit_callbacks):
-    # Given a Dawid-Skene project with a model rater, refit once (the stored fit includes the machine)
+    # Given a Dawid-Skene project with a measured model rater, refit once
     project = _load(tmp_path, "per-item")
     _with_model_rater(project)
     with django_capture_on_commit_callbacks(execute=True):
         project_resolve(project=project, bootstrap=0)
+    assert MachineReliability.objects.filter(project=project).exists()
+    refit = Resolution.objects.get(project=project, item__external_id="i7", is_current=True)
     item = project.items.get(external_id="i7")
     Resolution.objects.filter(item=item).update(confidence=0.0)  # force a fresh decision
     # When the item is resolved on its own (the per-item task's path)
     resolution = item_resolve(item=item)
-    # Then the machine's stored confusion weighs in, with the same result as the refit, and people are counted
-    assert resolution.label == "cat" and resolution.annotation_count == 2
+    # Then it is the refit's result, the machine's stored confusion weighing in as there
+    assert resolution.label == refit.label
+    assert resolution.confidence == pytest.approx(refit.confidence, abs=1e-6)
+    assert resolution.annotation_count == 2  # people only
     assert set(resolution.distribution) <= {"cat", "dog", "bird"}

@@ -28,6 +28,7 @@ from labeling.aggregation.overlap import (
     OverlapDecision,
     OverlapPolicy,
     RaterModel,
+    machine_vote_counts,
     overlap_decide,
     rater_model_from_fit,
 )
@@ -231,7 +232,9 @@ def replay(
         active = [i for i in active if i not in stopped]
 
     final = pd.DataFrame(revealed, columns=["item", "rater", "code"])
-    if machine_codes and not final.empty:  # the resolution counts the model's vote too
+    last = fixed or model_from_revealed(final, method=method, labels=labels, settings=settings, machine=machine_codes)
+    if machine_codes and not final.empty and machine_vote_counts(MACHINE, last):
+        # The resolution counts the model's vote where the decisions would (the live resolution's rule too).
         items = [i for i in final["item"].unique().tolist() if i in machine_codes]
         extra = pd.DataFrame({"item": items, "rater": MACHINE, "code": [machine_codes[i] for i in items]})
         final = pd.concat([final, extra], ignore_index=True)

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from datasets.models import Dataset, DatasetVersion
 from labeling.models import InstructionVersion, Item, Project, ProjectMembership, Resolution
 from labeling.selectors.instructions import instructions_current
+from labeling.selectors.rater_model import machine_rater_status
 from raters.markup import render_markdown
 from raters.models import RecruitmentCampaign
 
@@ -39,6 +40,7 @@ def project_setup_overview(*, project: Project) -> dict:
         "resolved": resolutions["n"],
         "queue": resolutions["queue"],
         "datasets": list(Dataset.objects.filter(projects=project).order_by("name").values_list("name", flat=True)),
+        "model": machine_rater_status(project=project),
     }
 
 

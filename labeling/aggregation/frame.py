@@ -21,6 +21,11 @@ def normalize_value(value: Any) -> Any:
     return value
 
 
+def distribution_key(value: Any) -> str:
+    """A label as a key of a resolution's distribution and of stored confusion tables."""
+    return value if isinstance(value, str) else json.dumps(normalize_value(value), ensure_ascii=False)
+
+
 def value_key(value: Any) -> str:
     """A hashable, JSON-stable key for a (normalized) label."""
     return json.dumps(normalize_value(value), sort_keys=True)

@@ -19,36 +19,27 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, FloatField, Sum
-from django.db.models.functions import Cast
 
 from labeling.aggregation.frame import MACHINE_RATER_ID
 from labeling.aggregation.overlap import (
     BELOW_TARGET,
-    DAWID_SKENE,
-    MAJORITY,
     MAX_REACHED,
     MORE,
-    WEIGHTED,
     OverlapDecision,
     OverlapPolicy,
-    RaterEvidence,
     RaterModel,
     overlap_decide,
 )
 from labeling.aggregation.overlap_replay import ModelSettings
 from labeling.conf import adaptive_model_settings
 from labeling.models import (
-    AggregationFit,
     Item,
     ItemOverlapDecision,
-    MachineReliability,
     Project,
-    RaterReliability,
 )
 from labeling.models import OverlapPolicy as PolicyChoice
-from labeling.selectors.consensus import effective_method
 from labeling.selectors.model_settings import machine_rater_for
+from labeling.selectors.rater_model import rater_model
 from labeling.services.assignment import slots_adapt
 from labeling.services.resolution_rows import ResultRows, distribution_key
 
@@ -81,72 +72,6 @@ def project_policy(project: Project) -> OverlapPolicy:
     return OverlapPolicy(
         min_raters=project.overlap_min, max_raters=project.overlap_max, target=float(project.overlap_target)
     )
-
-
-def label_keys(project: Project) -> list[str]:
-    return [distribution_key(c) for c in project.categories or []]
-
-
-def posterior_method(project: Project) -> str:
-    """The project's method as the posterior understands it (median/mean of ordinal labels: majority)."""
-    method = effective_method(project=project)
-    return method if method in (MAJORITY, WEIGHTED, DAWID_SKENE) else MAJORITY
-
-
-def rater_model(*, project: Project, rater_ids: list[int], machine_key: str | None = None) -> RaterModel:
-    """The reliabilities stored by the latest refit, for these raters, plus the pooled prior for the rest.
-
-    With `machine_key`, the model rater's stored reliability too, under `MACHINE_RATER_ID` (for every
-    method: majority weighs it like a person, but the guard in `overlap_decide` reads its measured figure).
-    """
-    prior, weight, cap = adaptive_model_settings()
-    labels = label_keys(project)
-    method = posterior_method(project)
-    fit = AggregationFit.objects.filter(project=project).only("method", "priors").first()
-    fitted = fit is not None and (method == MAJORITY or fit.method == method)
-    raters: dict[int, RaterEvidence] = {}
-    priors = None
-    if fitted:
-        totals = RaterReliability.objects.filter(project=project).aggregate(
-            weighted=Sum(F("reliability") * Cast("annotation_count", FloatField())), labels=Sum("annotation_count")
-        )
-        if totals["labels"]:  # the label-weighted mean of the fitted reliabilities
-            prior = float(totals["weighted"]) / float(totals["labels"])
-        if method != MAJORITY:
-            for row in RaterReliability.objects.filter(project=project, rater_id__in=rater_ids).only(
-                "rater_id", "reliability", "confusion", "annotation_count"
-            ):
-                confusion = _confusion(row.confusion, labels) if method == DAWID_SKENE else None
-                raters[row.rater_id] = RaterEvidence(
-                    accuracy=row.reliability, confusion=confusion, count=row.annotation_count
-                )
-        if machine_key is not None:
-            row = MachineReliability.objects.filter(project=project, rater_key=machine_key).first()
-            if row is not None:
-                raters[MACHINE_RATER_ID] = RaterEvidence(
-                    accuracy=row.reliability,
-                    confusion=_confusion(row.confusion, labels) if method == DAWID_SKENE else None,
-                    count=row.annotation_count,
-                )
-        if method == DAWID_SKENE and fit.priors and set(labels) <= set(fit.priors):
-            priors = np.array([float(fit.priors[k]) for k in labels])
-    return RaterModel(
-        method=method,
-        labels=labels,
-        raters=raters,
-        priors=priors,
-        prior_accuracy=min(prior, cap),
-        prior_weight=weight,
-        max_reliability=cap,
-    )
-
-
-def _confusion(stored: dict | None, labels: list[str]) -> np.ndarray | None:
-    """A stored confusion matrix as [true, observed] over `labels`; None when missing or a row is empty."""
-    if not stored:
-        return None
-    matrix = np.array([[float(stored.get(t, {}).get(o, 0.0)) for o in labels] for t in labels])
-    return matrix if np.all(matrix.sum(axis=1) > 0) else None
 
 
 def _votes(item: Item, limit: int) -> list[tuple[int, str]]:

@@ -47,8 +47,9 @@ from labeling.models import (
 from labeling.selectors.annotation_frame import annotation_frame
 from labeling.selectors.consensus import aggregate, effective_method
 from labeling.selectors.crowd_items import crowd_item_require
+from labeling.selectors.rater_model import rater_model
 from labeling.services.agreement_cache import alpha_cache_refresh
-from labeling.services.overlap import flag_below_target, is_adaptive, rater_model
+from labeling.services.overlap import flag_below_target, is_adaptive
 from labeling.services.resolution_rows import (
     STRING,
     current_resolutions,

@@ -23,7 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from labeling.aggregation import aggregators
-from labeling.aggregation.frame import AnnotationFrame, normalize_value
+from labeling.aggregation.frame import AnnotationFrame, distribution_key, normalize_value
 from labeling.events import resolution_emit
 from labeling.models import Item, Project, Resolution, ResolutionKind
 from labeling.selectors.annotation_frame import read_rows
@@ -35,10 +35,6 @@ _NULL = "\\N"  # NULL in COPY's text format
 
 def label_json(value: Any) -> str:
     return json.dumps(normalize_value(value), ensure_ascii=False)
-
-
-def distribution_key(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(normalize_value(value), ensure_ascii=False)
 
 
 @cache

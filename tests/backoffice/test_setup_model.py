@@ -155,3 +155,41 @@ def test_other_methods_and_a_missing_csrf_token_change_nothing_like_the_settings
     assert _api(client, project) == before
     # And the page itself carries the token for the browser's post
     assert 'name="csrfmiddlewaretoken"' in strict.get(_url(project)).content.decode()
+
+
+def test_the_checklist_says_whether_the_model_vote_counts(
+    client,
+    lead,  # noqa: F811
+    tmp_path,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    from labeling.services.resolution import project_resolve
+    from tests.labeling.test_machine_vote_in_resolution import _crowd
+    from tests.labeling.test_machine_vote_in_resolution import _project as _crowd_project
+
+    settings.LABELING = {**getattr(settings, "LABELING", {}), "MACHINE_MIN_MEASURED_ITEMS": 20}
+    _, truth = _crowd()
+
+    def step(project) -> str:
+        html = client.get(reverse("dashboard:setup", args=[project.pk])).content.decode()
+        start = html.rindex("<li", 0, html.index('id="model-step"'))
+        return html[start : html.index("</li>", start)]
+
+    # Without a model rater: people alone
+    plain = _crowd_project(tmp_path, "checklist-plain", "weighted", None)
+    assert "none: labels are people" in step(plain)
+    # A model rater before any refit: unmeasured, with what it needs
+    good = _crowd_project(tmp_path, "checklist-good", "weighted", truth)
+    assert "model:vendor@1" in step(good) and "unmeasured (it needs 20 items" in step(good)
+    # Measured right: it counts, and the step is done
+    with django_capture_on_commit_callbacks(execute=True):
+        project_resolve(project=good, bootstrap=0)
+    assert "its vote counts, measured at" in step(good) and 'class="done"' in step(good)
+    # Measured wrong: it does not count, said in red
+    wrong = _crowd_project(
+        tmp_path, "checklist-wrong", "weighted", {i: "dog" if v != "dog" else "cat" for i, v in truth.items()}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        project_resolve(project=wrong, bootstrap=0)
+    assert 'class="bad">its vote does not count</strong>' in step(wrong)

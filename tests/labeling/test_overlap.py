@@ -290,7 +290,7 @@ def test_the_project_summary_counts_stops_and_labels_spent(adaptive, make_rater,
 
 def test_the_refit_task_refreshes_the_reliabilities_the_decision_reads(adaptive, make_rater):
     from config import celery_app
-    from labeling.services.overlap import rater_model
+    from labeling.selectors.rater_model import rater_model
     from labeling.tasks import refit_reliability_projects
 
     # Given an adaptive majority-vote project where raters mostly agree (no fit yet: the 0.7 prior)

@@ -16,11 +16,12 @@ from labeling.aggregation.frame import MACHINE_RATER_ID, AnnotationFrame
 from labeling.aggregation.overlap_replay import replay
 from labeling.models import Annotation, Item, ItemOverlapDecision, Project
 from labeling.selectors.model_settings import machine_rater_key
+from labeling.selectors.rater_model import rater_model
 from labeling.services.annotations import annotation_submit
 from labeling.services.assignment import assignment_lease_next
 from labeling.services.items import items_import
 from labeling.services.model_settings import model_settings_update
-from labeling.services.overlap import project_policy, rater_model
+from labeling.services.overlap import project_policy
 from labeling.services.predictions import predictions_import
 
 pytestmark = pytest.mark.django_db

@@ -68,7 +68,7 @@ class Command(BaseCommand):
         defaults["method"] = "dawid_skene"
         if opts["project"]:
             from labeling.models import Project
-            from labeling.services.overlap import posterior_method
+            from labeling.selectors.rater_model import posterior_method
 
             project = Project.objects.filter(name=opts["project"]).first()
             if project is None:

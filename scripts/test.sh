@@ -19,6 +19,7 @@ eval "$(python scripts/services.py ensure --db labeling_test)"
 
 echo "== ruff" >&2
 ruff check .
+ruff format --check .
 echo "== lint-imports (the layers in pyproject.toml)" >&2
 lint-imports
 echo "== makemigrations --check" >&2

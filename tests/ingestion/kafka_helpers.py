@@ -30,6 +30,25 @@ def topics_create(bootstrap: str, names: list[str], partitions: int = 2) -> None
         admin.close()
 
 
+def feedback_join_topics(settings, bootstrap: str, prefix: str, **feedback: object) -> dict[str, str]:
+    """Fresh topics and group for the in-process feedback-join consumer, pointed at by `settings`."""
+    names = unique_names(prefix)
+    settings.FEEDBACK = {**settings.FEEDBACK, **{k: v for k, v in names.items() if k != "GROUP"}, **feedback}
+    settings.KAFKA_CONSUMERS = {
+        "feedback-join": {
+            **settings.KAFKA_CONSUMERS["feedback-join"],
+            "topics": [names["REQUESTS_TOPIC"], names["FEEDBACK_TOPIC"]],
+            "group": names["GROUP"],
+            "dead_letter_topic": names["DEAD_LETTER_TOPIC"],
+            "session_timeout_ms": 6000,
+            "heartbeat_interval_ms": 1000,
+        }
+    }
+    settings.KAFKA = {**settings.KAFKA, "BOOTSTRAP_SERVERS": [bootstrap]}
+    topics_create(bootstrap, [names["REQUESTS_TOPIC"], names["FEEDBACK_TOPIC"], names["DEAD_LETTER_TOPIC"]])
+    return names
+
+
 def topics_delete(bootstrap: str, names: list[str]) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:

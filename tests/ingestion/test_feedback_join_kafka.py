@@ -18,32 +18,14 @@ from ingestion.models import DeadLetter
 from ingestion.registry import consumer_get
 from ingestion.runner import ConsumerRunner
 from tests.feedback.helpers import event_bytes, make_rule, request_bytes
-from tests.ingestion.kafka_helpers import RunnerThread, topics_create, unique_names, wait_for
+from tests.ingestion.kafka_helpers import RunnerThread, feedback_join_topics, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def topics(settings, kafka_bootstrap):
-    names = unique_names("join")
-    settings.FEEDBACK = {
-        **settings.FEEDBACK,
-        **{k: v for k, v in names.items() if k != "GROUP"},
-        "IDLE_PARTITION_LATENESS_S": 1,
-    }
-    settings.KAFKA_CONSUMERS = {
-        "feedback-join": {
-            **settings.KAFKA_CONSUMERS["feedback-join"],
-            "topics": [names["REQUESTS_TOPIC"], names["FEEDBACK_TOPIC"]],
-            "group": names["GROUP"],
-            "dead_letter_topic": names["DEAD_LETTER_TOPIC"],
-            "session_timeout_ms": 6000,
-            "heartbeat_interval_ms": 1000,
-        }
-    }
-    settings.KAFKA = {**settings.KAFKA, "BOOTSTRAP_SERVERS": [kafka_bootstrap]}
-    topics_create(kafka_bootstrap, [names["REQUESTS_TOPIC"], names["FEEDBACK_TOPIC"], names["DEAD_LETTER_TOPIC"]])
-    return names
+    return feedback_join_topics(settings, kafka_bootstrap, "join", IDLE_PARTITION_LATENESS_S=1)
 
 
 def label_of(request_id: str) -> DirectLabel | None:

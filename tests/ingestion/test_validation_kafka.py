@@ -22,7 +22,7 @@ from ingestion.registry import consumer_get
 from ingestion.runner import ConsumerRunner
 from tests.datasets.conftest import add_direct_labels
 from tests.feedback.helpers import make_rule
-from tests.ingestion.kafka_helpers import RunnerThread, topics_create, unique_names, wait_for
+from tests.ingestion.kafka_helpers import RunnerThread, feedback_join_topics, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.django_db(transaction=True)]
 
@@ -45,21 +45,7 @@ def snapshots(n: int, seed: int) -> list[dict]:
 
 @pytest.fixture
 def topics(settings, kafka_bootstrap):
-    names = unique_names("val")
-    settings.FEEDBACK = {**settings.FEEDBACK, **{k: v for k, v in names.items() if k != "GROUP"}}
-    settings.KAFKA_CONSUMERS = {
-        "feedback-join": {
-            **settings.KAFKA_CONSUMERS["feedback-join"],
-            "topics": [names["REQUESTS_TOPIC"], names["FEEDBACK_TOPIC"]],
-            "group": names["GROUP"],
-            "dead_letter_topic": names["DEAD_LETTER_TOPIC"],
-            "session_timeout_ms": 6000,
-            "heartbeat_interval_ms": 1000,
-        }
-    }
-    settings.KAFKA = {**settings.KAFKA, "BOOTSTRAP_SERVERS": [kafka_bootstrap]}
-    topics_create(kafka_bootstrap, [names["REQUESTS_TOPIC"], names["FEEDBACK_TOPIC"], names["DEAD_LETTER_TOPIC"]])
-    return names
+    return feedback_join_topics(settings, kafka_bootstrap, "val")
 
 
 def messages(topic: str, rows: list[dict], *, start, prefix: str, per_window: int):

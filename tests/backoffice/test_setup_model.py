@@ -182,6 +182,7 @@ def test_the_checklist_says_whether_the_model_vote_counts(
     # A model rater before any refit: unmeasured, with what it needs
     good = _crowd_project(tmp_path, "checklist-good", "weighted", truth)
     assert "model:vendor@1" in step(good) and "unmeasured (it needs 20 items" in step(good)
+    assert 'class="done"' not in step(good)  # a model that does not count needs attention
     # Measured right: it counts, and the step is done
     with django_capture_on_commit_callbacks(execute=True):
         project_resolve(project=good, bootstrap=0)
